@@ -122,7 +122,7 @@ export class ProviderHttpClient {
 
       const retryable = status === 429 || (status >= 500 && request.idempotent);
       if (retryable && attempt < this.policy.maxAttempts) {
-        const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+        const retryAfter = waitHint(response.headers);
         if (retryAfter === undefined || retryAfter <= this.policy.maxDelayMs) {
           await this.sleep(retryAfter ?? this.backoff(attempt));
           continue;
@@ -212,6 +212,19 @@ export function parseRetryAfter(value: string | null, now: number = Date.now()):
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * How long the provider asks us to wait: Retry-After when sent, else
+ * X-RateLimit-Reset (SendGrid sends an epoch time there, Datadog a number of
+ * seconds; a value past 1e9 can only be an epoch time).
+ */
+export function waitHint(headers: Headers, now: number = Date.now()): number | undefined {
+  const retryAfter = parseRetryAfter(headers.get('retry-after'), now);
+  if (retryAfter !== undefined) return retryAfter;
+  const reset = Number(headers.get('x-ratelimit-reset') ?? Number.NaN);
+  if (!Number.isFinite(reset) || headers.get('x-ratelimit-reset')?.trim() === '') return undefined;
+  return Math.max(0, reset > 1e9 ? reset * 1000 - now : reset * 1000);
 }
 
 function describeNetworkError(error: unknown): string {

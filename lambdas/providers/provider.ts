@@ -1,3 +1,5 @@
+import type { HttpClientOptions } from './http-client';
+
 /**
  * The contract every provider adapter implements (DESIGN §6): create, verify,
  * revoke and list-own-keys, over the provider's documented HTTP API.
@@ -52,8 +54,13 @@ export interface ProviderConnection {
   activate?(credential: StoredCredential): Promise<void>;
 }
 
+/** Retry timing for a provider's HTTP client; tests make waits instant and observable. */
+export type HttpTuning = Pick<HttpClientOptions, 'sleep' | 'random' | 'retry'>;
+
 /** Where and for whom a provider is reached: everything but the admin credential. */
 export interface ProviderContext {
+  /** Overrides of retry timing (tests only; production uses the defaults). */
+  readonly http?: HttpTuning;
   /** The secret's provider settings (its `rotor:` tags without the prefix). */
   readonly settings: Readonly<Record<string, string>>;
   /** ROTOR_ENDPOINT_<PROVIDER>: the only way to reach a host other than the official ones. */

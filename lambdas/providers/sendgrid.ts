@@ -41,7 +41,9 @@ export const sendgrid: ProviderAdapter = {
       provider: 'sendgrid',
       baseUrl: baseUrlFor(context),
       defaultHeaders: { authorization: `Bearer ${credential.apiKey}` },
-      retry: { maxAttempts: 2 },
+      ...context.http,
+      // The rotation retries verification itself, spaced by the propagation delay.
+      retry: { ...context.http?.retry, maxAttempts: 2 },
     });
     await verifier.request({ operation: 'verify key', method: 'GET', path: '/v3/scopes', idempotent: true });
   },
@@ -80,6 +82,7 @@ class SendGridConnection implements ProviderConnection {
         authorization: `Bearer ${parseAdminKey(options.adminCredential)}`,
         ...(onBehalfOf ? { 'on-behalf-of': onBehalfOf } : {}),
       },
+      ...options.http,
     });
   }
 
