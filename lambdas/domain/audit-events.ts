@@ -13,6 +13,14 @@ export const DetailType = {
   keyUnused: 'Key Unused',
   leakReported: 'Leak Reported',
   orphanKeyRevoked: 'Orphan Key Revoked',
+  /** Assisted rotation (docs/providers/assisted.md): Rotor asks an operator for a new key, and reminds. */
+  assistedRotationRequested: 'Assisted Rotation Requested',
+  /** An operator supplied a new key through the CLI; it is verified (where possible) and current. */
+  assistedKeySupplied: 'Assisted Key Supplied',
+  /** The old key's grace period is over: an operator must revoke it at the provider (repeated as reminders). */
+  assistedRevocationRequested: 'Assisted Revocation Requested',
+  /** An operator confirmed that the old key is revoked; Rotor no longer tracks it as live. */
+  assistedRevocationConfirmed: 'Assisted Revocation Confirmed',
 } as const;
 
 export type DetailTypeName = (typeof DetailType)[keyof typeof DetailType];

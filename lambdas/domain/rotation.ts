@@ -5,6 +5,8 @@ import {
   ProviderRequestError,
 } from '../providers/errors';
 import type { ProviderConnection } from '../providers/provider';
+import { assistedRequestDetail } from './assisted-flow';
+import { type AssistedRotation, AssistedTags, resolveAssistedRotation } from './assisted-mode';
 import { type AuditDetail, type AuditEvent, DetailType, errorSummary, type Trigger } from './audit-events';
 import {
   AdminCredentialError,
@@ -152,12 +154,13 @@ class Rotation {
 
     let connection: ProviderConnection;
     try {
+      const assisted = resolveAssistedRotation(
+        this.deps.providers.registry,
+        this.name,
+        this.description.tags,
+      );
+      if (assisted) await this.requestAssistedRotation(assisted);
       const adapter = this.deps.providers.registry.get(this.policy.provider);
-      if (adapter.mode === 'assisted') {
-        throw new AssistedRotationRequiredError(
-          `${adapter.displayName} keys for ${this.name} are rotated by an operator`,
-        );
-      }
       connection = await connectProvider(store, this.deps.providers, adapter, this.name, this.policy);
     } catch (error) {
       await this.releasePendingIfPermanent(error);
@@ -201,7 +204,9 @@ class Rotation {
       await store.putPendingValue(secretId, token, JSON.stringify(value));
     } catch (error) {
       // The key was never stored, so nothing else will ever revoke it.
-      await connection.revoke(minted.keyId).catch(() => undefined);
+      await connection
+        .revoke(minted.keyId, { ...minted.credential, keyId: minted.keyId })
+        .catch(() => undefined);
       throw error;
     }
     this.emit(DetailType.rotationStarted, {});
@@ -213,6 +218,27 @@ class Rotation {
       ...(minted.providerExpiresAt ? { providerExpiresAt: minted.providerExpiresAt.toISOString() } : {}),
     });
     return 'done';
+  }
+
+  /**
+   * Rotor cannot mint this key: it asks an operator for one (event + alert with
+   * the steps) instead of failing silently, then fails the step so that
+   * Secrets Manager does not report a rotation that did not happen. The
+   * request replaces `Rotation Failed`, which would alert a second time.
+   */
+  private async requestAssistedRotation(assisted: AssistedRotation): Promise<never> {
+    this.policyCache = assisted.policy;
+    const now = this.deps.clock.now();
+    const detail = assistedRequestDetail(this.name, assisted, this.description.tags, now);
+    await this.deps.store.tag(this.request.secretId, {
+      [AssistedTags.requestedAt]: detail.requestedAt,
+      [AssistedTags.remindedAt]: now.toISOString(),
+    });
+    this.emit(DetailType.assistedRotationRequested, { versionId: this.request.token, ...detail });
+    this.failureRecorded = true;
+    throw new AssistedRotationRequiredError(
+      `${assisted.adapter.displayName} keys for ${this.name} are rotated by an operator`,
+    );
   }
 
   private async setSecret(): Promise<'done' | 'no-op'> {
@@ -260,7 +286,7 @@ class Rotation {
     // AWSPENDING so that the next rotation is not refused. AWSCURRENT is untouched.
     try {
       const connection = await connectProvider(store, this.deps.providers, adapter, this.name, this.policy);
-      const outcome = await connection.revoke(pending.keyId);
+      const outcome = await connection.revoke(pending.keyId, pending);
       this.emit(DetailType.keyRevoked, {
         ...this.keyDetail(pending),
         reason: 'failed verification',
@@ -298,7 +324,7 @@ class Rotation {
     if (previousVersion && previousVersion !== currentVersion && previousVersion !== token) {
       const previous = await this.readKey(previousVersion);
       if (previous) {
-        const outcome = await (await connect()).revoke(previous.keyId);
+        const outcome = await (await connect()).revoke(previous.keyId, previous);
         this.emit(DetailType.keyRevoked, {
           ...this.keyDetail(previous, previousVersion),
           reason: 'dropped out of AWSPREVIOUS',
@@ -324,7 +350,7 @@ class Rotation {
     if (currentVersion && outgoing) {
       const outgoingKey = isPlaceholder(outgoing) ? undefined : outgoing;
       if (outgoingKey && intent.revokeOutgoingNow) {
-        const outcome = await (await connect()).revoke(outgoingKey.keyId);
+        const outcome = await (await connect()).revoke(outgoingKey.keyId, outgoingKey);
         this.emit(DetailType.keyRevoked, {
           ...this.keyDetail(outgoingKey, currentVersion),
           reason: intent.trigger === 'leak' ? 'leaked' : 'revoked at once on request',

@@ -1,12 +1,30 @@
 import { UnknownProviderError } from '../domain/errors';
+import { algolia } from './algolia';
+import { cloudflare } from './cloudflare';
+import { datadog } from './datadog';
+import { mailgun } from './mailgun';
+import { manual } from './manual';
+import { openai } from './openai';
 import type { ProviderAdapter } from './provider';
 import { sendgrid } from './sendgrid';
+import { stripe } from './stripe';
+import { twilio } from './twilio';
 
 /**
  * Every provider Rotor can rotate, by the id used in the `rotor:provider` tag.
  * One file per provider; adding one is one import and one entry here.
  */
-const ADAPTERS: readonly ProviderAdapter[] = [sendgrid];
+const ADAPTERS: readonly ProviderAdapter[] = [
+  sendgrid,
+  manual,
+  twilio,
+  datadog,
+  cloudflare,
+  algolia,
+  mailgun,
+  openai,
+  stripe,
+];
 
 export interface ProviderRegistry {
   get(provider: string): ProviderAdapter;

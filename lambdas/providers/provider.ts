@@ -47,7 +47,12 @@ export interface CreateKeyRequest {
 /** An open connection to one provider account, holding the admin credential. */
 export interface ProviderConnection {
   create(request: CreateKeyRequest): Promise<MintedKey>;
-  revoke(keyId: string): Promise<RevokeOutcome>;
+  /**
+   * Revokes a key. `credential` is the stored key when the caller has it:
+   * providers whose key is its own id (Algolia) address it by value, and
+   * look it up by `keyId` among the listed keys when it is not given.
+   */
+  revoke(keyId: string, credential?: StoredCredential): Promise<RevokeOutcome>;
   /** Keys whose name starts with the prefix (Rotor's own, for orphan cleanup and retries). */
   listOwnKeys(namePrefix: string): Promise<readonly OwnedKey[]>;
   /** Activation for providers that need a step between create and verify (most do not). */
@@ -80,6 +85,19 @@ export interface PropagationPolicy {
   readonly delayMs: number;
 }
 
+/**
+ * What an operator does by hand when Rotor cannot mint a key (assisted
+ * rotation). Plain instructions: no key material, no URLs carrying credentials.
+ */
+export interface AssistedGuide {
+  /** How to make the new key at the provider (console page, role to pick). */
+  readonly createSteps: string;
+  /** How to revoke the old key at the provider once its grace period is over. */
+  readonly revokeSteps: string;
+  /** False when the provider has no read call Rotor can make with the key alone (verify is then skipped). */
+  readonly verifiable: boolean;
+}
+
 export interface ProviderAdapter {
   /** Lower-case provider id, as in the `rotor:provider` tag. */
   readonly id: string;
@@ -87,6 +105,12 @@ export interface ProviderAdapter {
   /** `api`: Rotor mints keys. `assisted`: an operator supplies them through the CLI. */
   readonly mode: 'api' | 'assisted';
   readonly propagation: PropagationPolicy;
+  /**
+   * Set for `assisted` adapters, and for `api` adapters that fall back to
+   * assisted rotation when a secret names no admin credential (Stripe without
+   * an installed Stripe App). See lambdas/domain/assisted-mode.ts.
+   */
+  readonly assisted?: AssistedGuide;
   /** True when a key needs the setSecret step (connection.activate) before it works. */
   readonly requiresActivation?: boolean;
   /**

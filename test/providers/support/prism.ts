@@ -6,6 +6,13 @@ import { join } from 'node:path';
 export const SPECS_DIR = join(__dirname, '..', '..', 'fixtures', 'specs');
 
 /**
+ * Prism logs "Violation:" only when the spec defines a 400 response to send
+ * back; otherwise it answers its own 422 and logs each problem as a validator
+ * error line. Both count.
+ */
+const VALIDATOR_ERROR = /\[VALIDATOR\]\s+✖\s+error/;
+
+/**
  * Stoplight Prism serving a provider's official OpenAPI spec: it answers a
  * request that breaks the spec with 400/422, so running an adapter against it
  * checks that the adapter's requests have the shape the provider documents.
@@ -51,8 +58,8 @@ export class PrismMock {
   violations(): string[] {
     return this.output()
       .split('\n')
-      .filter((line) => line.includes('Violation:'))
-      .map((line) => line.slice(line.indexOf('Violation:')));
+      .filter((line) => line.includes('Violation:') || VALIDATOR_ERROR.test(line))
+      .map((line) => line.slice(Math.max(0, line.indexOf('[VALIDATOR]'))));
   }
 
   async stop(): Promise<void> {
