@@ -40,7 +40,11 @@ export function isProtected(description: SecretDescription, versionId: string): 
 }
 
 /** Revokes a key at the provider, within the provider's concurrency limit. 404 is `already-gone`. */
-export async function revokeKey(ctx: SweepContext, secret: ManagedSecret, keyId: string): Promise<RevokeOutcome> {
+export async function revokeKey(
+  ctx: SweepContext,
+  secret: ManagedSecret,
+  keyId: string,
+): Promise<RevokeOutcome> {
   const connection = await ctx.connect(secret);
   return ctx.provider(secret.policy.provider, () => connection.revoke(keyId));
 }

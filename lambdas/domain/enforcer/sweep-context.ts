@@ -1,7 +1,6 @@
-import type { ProviderAdapter, ProviderConnection, OwnedKey } from '../../providers/provider';
+import type { OwnedKey, ProviderAdapter, ProviderConnection } from '../../providers/provider';
 import { type AuditDetail, type AuditEvent, errorSummary } from '../audit-events';
-import type { ManagedSecretPolicy } from '../managed-secret';
-import { Stage } from '../managed-secret';
+import { type ManagedSecretPolicy, providerKeyPrefix, Stage } from '../managed-secret';
 import type { Clock, EventPublisher, Log, SecretDescription, SecretStore, SecretVersion } from '../ports';
 import { type ProviderAccess, providerContext, readAdminCredential } from '../provider-access';
 import { ConcurrencyLimit, RateLimiter } from './limits';
@@ -38,7 +37,7 @@ export class SweepContext {
   private readonly writes: RateLimiter;
   private readonly providerLimits = new Map<string, ConcurrencyLimit>();
   private readonly adminReads = new Map<string, Promise<SecretVersion>>();
-  private readonly keyListings = new Map<string, Promise<readonly OwnedKey[]>>();
+  private readonly keyListings = new Map<string, Promise<OwnKeyIndex>>();
   private readonly pendingEvents: AuditEvent[] = [];
   private readonly publishing = new Set<Promise<void>>();
   private readonly adminStore: SecretStore;
@@ -96,14 +95,14 @@ export class SweepContext {
    * provider, the admin credential and the settings (which may select a
    * region or a subuser).
    */
-  ownKeys(secret: ManagedSecret): Promise<readonly OwnedKey[]> {
+  ownKeys(secret: ManagedSecret): Promise<OwnKeyIndex> {
     const { policy } = secret;
     const account = JSON.stringify([policy.provider, policy.adminSecretId, sortedEntries(policy.settings)]);
     let listing = this.keyListings.get(account);
     if (!listing) {
-      listing = this.connect(secret).then((connection) =>
-        this.provider(policy.provider, () => connection.listOwnKeys('rotor-')),
-      );
+      listing = this.connect(secret)
+        .then((connection) => this.provider(policy.provider, () => connection.listOwnKeys(ROTOR_KEY_PREFIX)))
+        .then((keys) => new OwnKeyIndex(keys));
       this.keyListings.set(account, listing);
     }
     return listing;
@@ -174,6 +173,35 @@ export class SweepContext {
       this.adminReads.set(secretId, read);
     }
     return read;
+  }
+}
+
+/** Every key Rotor mints is named `rotor-<secret>-<token suffix>` (managed-secret.ts). */
+const ROTOR_KEY_PREFIX = 'rotor-';
+
+/**
+ * A provider account's Rotor keys, by the secret they were minted for. A
+ * key's name is its secret's prefix (providerKeyPrefix) plus a suffix of
+ * letters and digits, so the owner is the name up to its last dash: no key
+ * is attributed to a secret whose name merely starts the same way.
+ */
+export class OwnKeyIndex {
+  private readonly byPrefix = new Map<string, OwnedKey[]>();
+
+  constructor(keys: readonly OwnedKey[]) {
+    for (const key of keys) {
+      const cut = key.name.lastIndexOf('-') + 1;
+      if (cut === 0 || !/^[A-Za-z0-9]+$/.test(key.name.slice(cut))) continue;
+      const prefix = key.name.slice(0, cut);
+      const list = this.byPrefix.get(prefix) ?? [];
+      list.push(key);
+      this.byPrefix.set(prefix, list);
+    }
+  }
+
+  /** Keys minted for the secret with this name. */
+  forSecret(secretName: string): readonly OwnedKey[] {
+    return this.byPrefix.get(providerKeyPrefix(secretName)) ?? [];
   }
 }
 
