@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
 import { SecretsManagerStore, translate } from '../adapters/secrets-manager-store';
+import { endpointOverrides } from '../config/environment';
 import { systemClock } from '../domain/ports';
+import { providers } from '../providers';
 import { CloudWatchAuditTrail } from './audit-trail';
 import type { CliServices, GlobalOptions } from './services';
 
@@ -18,12 +22,19 @@ export function awsServices(options: GlobalOptions): CliServices {
     ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
   };
   const secrets = new SecretsManagerClient(config);
+  const store = new SecretsManagerStore(secrets);
   return {
-    store: new SecretsManagerStore(secrets),
+    store,
     putValue: (secretId, secretString) => putCurrentValue(secrets, secretId, secretString),
     audit: new CloudWatchAuditTrail(new CloudWatchLogsClient(config), options.auditLogGroup),
     clock: systemClock,
     uuid: randomUUID,
+    rotationDeps: () => ({
+      store,
+      events: new EventBridgePublisher(new EventBridgeClient(config), options.eventBus),
+      providers: { registry: providers, endpointOverride: endpointOverrides(process.env) },
+      clock: systemClock,
+    }),
   };
 }
 

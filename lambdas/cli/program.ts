@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { confirmAssistedRevocation, supplyAssistedKey } from '../domain/assisted-flow';
 import { errorSummary } from '../domain/audit-events';
 import { parseDuration } from '../domain/duration';
 import { Tags } from '../domain/managed-secret';
@@ -65,6 +66,11 @@ function createProgram(environment: CliEnvironment, state: { exitCode: number })
       '--audit-log-group <name>',
       'CloudWatch Logs group holding the audit events (env ROTOR_AUDIT_LOG_GROUP)',
       env.ROTOR_AUDIT_LOG_GROUP ?? DEFAULT_AUDIT_LOG_GROUP,
+    )
+    .option(
+      '--event-bus <name>',
+      "Rotor's audit event bus, for commands that publish events (env ROTOR_EVENT_BUS)",
+      env.ROTOR_EVENT_BUS ?? DEFAULT_EVENT_BUS,
     );
 
   const connect = (command: Command): { services: CliServices; output: OutputFormat } => {
@@ -210,8 +216,71 @@ function createProgram(environment: CliEnvironment, state: { exitCode: number })
       );
     });
 
+  program
+    .command('supply')
+    .description(
+      'Assisted rotation: store a key you made at the provider, read from standard input; Rotor verifies and activates it.',
+    )
+    .argument('<secret>', 'The managed secret (name or ARN)')
+    .option('--key-id <id>', "The provider's id for the key, if it shows one (not secret)")
+    .action(async (secret: string, options: { keyId?: string }, command: Command) => {
+      const { services, output } = connect(command);
+      const apiKey = await readCredential(
+        environment.stdin,
+        stderr,
+        `New key for ${secret} (input hidden): `,
+      );
+      const result = await supplyAssistedKey(services.rotationDeps(), {
+        secretId: secret,
+        apiKey,
+        ...(options.keyId ? { keyId: options.keyId } : {}),
+      });
+      if (output === 'json') {
+        stdout.write(renderJson({ secret, ...result }));
+        return;
+      }
+      stdout.write(
+        `${secret}: key ${result.keyId} (${result.fingerprint}) is now current` +
+          `${result.verified ? ', verified at the provider' : ', not verified (the provider has no read call)'}\n`,
+      );
+      if (result.previousKey) {
+        stdout.write(
+          `Revoke the previous key ${result.previousKey.keyId} at the provider by ${result.previousKey.revokeDueAt}, ` +
+            `then run: rotor confirm-revoked ${secret}\n`,
+        );
+      }
+    });
+
+  program
+    .command('confirm-revoked')
+    .description('Assisted rotation: confirm that the previous key has been revoked at the provider.')
+    .argument('<secret>', 'The managed secret (name or ARN)')
+    .option(
+      '--key-id <id>',
+      'The key you revoked (its id or fingerprint), checked against the one awaiting revocation',
+    )
+    .action(async (secret: string, options: { keyId?: string }, command: Command) => {
+      const { services, output } = connect(command);
+      const result = await confirmAssistedRevocation(services.rotationDeps(), {
+        secretId: secret,
+        ...(options.keyId ? { keyId: options.keyId } : {}),
+      });
+      if (output === 'json') {
+        stdout.write(renderJson({ secret, ...result }));
+        return;
+      }
+      stdout.write(
+        result.outcome === 'confirmed'
+          ? `${secret}: recorded key ${result.keyId} as revoked\n`
+          : `${secret}: no key awaits revocation\n`,
+      );
+    });
+
   return program;
 }
+
+/** The audit bus's name when neither --event-bus nor ROTOR_EVENT_BUS is given (the stack's default). */
+export const DEFAULT_EVENT_BUS = 'rotor-audit';
 
 interface RotateCommandOptions {
   readonly provider?: string;

@@ -1,4 +1,5 @@
 import type { Clock, SecretStore } from '../domain/ports';
+import type { RotationDeps } from '../domain/rotation';
 import type { AuditTrail } from './audit-trail';
 
 /** Output formats, as the AWS CLI names them. */
@@ -12,6 +13,8 @@ export interface GlobalOptions {
   readonly output: OutputFormat;
   /** The CloudWatch Logs group the audit events land in (ROTOR_AUDIT_LOG_GROUP, default /rotor/audit). */
   readonly auditLogGroup: string;
+  /** Rotor's audit bus, for commands that publish events themselves (ROTOR_EVENT_BUS, default rotor-audit). */
+  readonly eventBus: string;
 }
 
 /** What the commands need from AWS, built once per invocation from the global options. */
@@ -25,6 +28,11 @@ export interface CliServices {
   readonly audit: AuditTrail;
   readonly clock: Clock;
   readonly uuid: () => string;
+  /**
+   * The rotation domain's dependencies, for assisted rotation: the operator's
+   * machine verifies a supplied key at the provider and publishes the events.
+   */
+  rotationDeps(): RotationDeps;
 }
 
 /** A place the CLI writes text to (process.stdout / stderr, or a buffer in tests). */

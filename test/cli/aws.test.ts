@@ -161,6 +161,7 @@ describe('the rotor CLI over the AWS SDK', () => {
       endpointUrl: 'http://127.0.0.1:4566',
       output: 'table',
       auditLogGroup: '/rotor/audit',
+      eventBus: 'rotor-audit',
     };
     const services = awsServices(options);
     const client = (services.store as unknown as { client: SecretsManagerClient }).client;

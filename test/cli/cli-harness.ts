@@ -7,6 +7,7 @@ import type { CliServices, GlobalOptions, TextSink, TextSource } from '../../lam
 import { ROTATION_STEPS, type RotationDeps, runRotationStep } from '../../lambdas/domain/rotation';
 import { placeholderValue } from '../../lambdas/domain/secret-value';
 import { createRegistry } from '../../lambdas/providers';
+import { manual } from '../../lambdas/providers/manual';
 import { FakeClock } from '../support/fake-clock';
 import { FakeProvider } from '../support/fake-provider';
 import { ROTATION_FUNCTION_ARN } from '../support/rotation-harness';
@@ -59,7 +60,7 @@ export function cliHarness(options: HarnessOptions = {}) {
   deps = {
     store,
     events,
-    providers: { registry: createRegistry([provider.adapter()]), endpointOverride: () => undefined },
+    providers: { registry: createRegistry([provider.adapter(), manual]), endpointOverride: () => undefined },
     clock,
   };
   store.createSecret({ name: 'rotor/admin/fake', secretString: 'admin-credential' });
@@ -74,6 +75,7 @@ export function cliHarness(options: HarnessOptions = {}) {
     audit: new InMemoryAuditTrail(() => events.events),
     clock,
     uuid,
+    rotationDeps: () => deps,
   };
   const connections: GlobalOptions[] = [];
 
