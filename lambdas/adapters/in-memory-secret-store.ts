@@ -263,6 +263,21 @@ export class InMemorySecretStore implements SecretStore {
     return { versionId: clientRequestToken };
   }
 
+  /**
+   * RotateSecret's RotationLambdaARN and RotationRules (CloudFormation's
+   * RotationSchedule, local mode's emulator): sets the function and interval
+   * and turns rotation on, without starting a rotation.
+   */
+  configureRotation(
+    secretId: string,
+    rotation: { readonly lambdaArn?: string; readonly intervalMs?: number },
+  ): void {
+    const secret = this.get(secretId);
+    if (rotation.lambdaArn !== undefined) secret.rotationLambdaArn = rotation.lambdaArn;
+    if (rotation.intervalMs !== undefined) secret.rotationIntervalMs = rotation.intervalMs;
+    secret.rotationEnabled = true;
+  }
+
   /** Turns rotation on or off (the console's switch; RotateSecret also turns it on). */
   setRotationEnabled(secretId: string, enabled: boolean): void {
     this.get(secretId).rotationEnabled = enabled;

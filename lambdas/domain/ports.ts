@@ -76,8 +76,22 @@ export interface Clock {
   sleep(ms: number): Promise<void>;
 }
 
+/**
+ * Local mode's fake clock (local/clock.ts) moves time forward for everything in
+ * its own process by setting this global to an offset in milliseconds. Nothing
+ * else sets it, so in Lambda it is absent and systemClock is the real clock. A
+ * global symbol rather than a module variable: every copy of this module that a
+ * loader may create in one process sees the same offset.
+ */
+export const CLOCK_OFFSET_MS = Symbol.for('rotor.clock-offset-ms');
+
+function clockOffsetMs(): number {
+  const offset = (globalThis as Record<symbol, unknown>)[CLOCK_OFFSET_MS];
+  return typeof offset === 'number' ? offset : 0;
+}
+
 export const systemClock: Clock = {
-  now: () => new Date(),
+  now: () => new Date(Date.now() + clockOffsetMs()),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
