@@ -21,6 +21,8 @@ export function createRotationHandler(
         result: outcome.result,
         trigger: outcome.trigger,
       });
+      // Every step publishes a metric: progress is visible, and Powertools never warns of an empty set.
+      metrics.addMetric('RotationStepCompleted', MetricUnit.Count, 1);
       if (request.step === 'finishSecret' && outcome.result === 'done') {
         metrics.addDimension('Provider', outcome.provider);
         metrics.addMetric('RotationSucceeded', MetricUnit.Count, 1);
