@@ -168,6 +168,7 @@ export async function supplyAssistedKey(
     [AssistedTags.requestedAt]: '',
     [AssistedTags.remindedAt]: '',
     [AssistedTags.revokeDueAt]: revokeDueAt,
+    [AssistedTags.suppliedAt]: now.toISOString(),
   });
   events.add(DetailType.assistedKeySupplied, { ...keyDetail, verified, expiresAt: value.expiresAt });
   events.add(DetailType.rotationSucceeded, {

@@ -24,6 +24,12 @@ export const AssistedTags = {
   revokeDueAt: 'rotor:assisted-revoke-due-at',
   /** When the last reminder went out, so the enforcer's sweeps do not repeat it each run. */
   remindedAt: 'rotor:assisted-reminded-at',
+  /**
+   * When the current key was supplied. A supply moves AWSCURRENT without a
+   * rotation, so LastRotatedDate does not change: the enforcer dates the key
+   * from this tag.
+   */
+  suppliedAt: 'rotor:assisted-supplied-at',
 } as const;
 
 export const DEFAULT_REMIND_EVERY_MS = Durations.DAY;

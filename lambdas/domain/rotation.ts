@@ -101,8 +101,11 @@ class Rotation {
     private readonly request: RotationRequest,
     private readonly description: SecretDescription,
   ) {
-    // A secret that has never completed a rotation is waiting for its first key.
-    this.trigger = description.lastRotatedDate === undefined ? 'bootstrap' : intentOf(request.token).trigger;
+    // A secret that has never completed a rotation is waiting for its first key,
+    // unless an operator supplied one (assisted rotation does not set LastRotatedDate).
+    const keyed =
+      description.lastRotatedDate !== undefined || Boolean(description.tags[AssistedTags.suppliedAt]);
+    this.trigger = keyed ? intentOf(request.token).trigger : 'bootstrap';
   }
 
   get providerId(): string {

@@ -60,6 +60,7 @@ export const EnforcerMetric = {
   keysExpiring: 'KeysExpiring',
   stuckRotationsCleared: 'StuckRotationsCleared',
   rotationsStarted: 'PolicyRotationsStarted',
+  assistedReminders: 'AssistedReminders',
   ruleFailures: 'SweepRuleFailures',
   eventsLost: 'AuditEventsLost',
   invocationDuration: 'SweepInvocationDuration',
@@ -79,6 +80,10 @@ function recordMetrics(metrics: EnforcerMetrics, outcome: SweepOutcome): void {
   count(EnforcerMetric.keysExpiring, report.keysExpiring);
   count(EnforcerMetric.stuckRotationsCleared, report.stuckRotationsCleared);
   count(EnforcerMetric.rotationsStarted, report.rotationsStarted);
+  count(
+    EnforcerMetric.assistedReminders,
+    report.assistedRotationsReminded + report.assistedRevocationsRequested,
+  );
   count(EnforcerMetric.ruleFailures, report.failures);
   count(EnforcerMetric.eventsLost, report.eventsLost);
   count(EnforcerMetric.continuations, outcome.continuation ? 1 : 0);

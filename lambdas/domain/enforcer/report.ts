@@ -17,6 +17,10 @@ export interface SweepReport {
   keysExpiring: number;
   stuckRotationsCleared: number;
   rotationsStarted: number;
+  /** Open assisted rotation requests repeated to the operator (`Assisted Rotation Requested`, reminder). */
+  assistedRotationsReminded: number;
+  /** Operators asked to revoke a superseded assisted key (`Assisted Revocation Requested`). */
+  assistedRevocationsRequested: number;
   /** Rule runs that failed (a provider outage, a store error); each is logged, the sweep goes on. */
   failures: number;
   /** Audit events that could not be published. */
@@ -36,6 +40,8 @@ export function emptyReport(): SweepReport {
     keysExpiring: 0,
     stuckRotationsCleared: 0,
     rotationsStarted: 0,
+    assistedRotationsReminded: 0,
+    assistedRevocationsRequested: 0,
     failures: 0,
     eventsLost: 0,
   };

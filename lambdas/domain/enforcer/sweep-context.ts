@@ -1,8 +1,10 @@
 import type { OwnedKey, ProviderAdapter, ProviderConnection } from '../../providers/provider';
+import type { AssistedRotation } from '../assisted-mode';
 import { type AuditDetail, type AuditEvent, errorSummary } from '../audit-events';
 import { type ManagedSecretPolicy, providerKeyPrefix, Stage } from '../managed-secret';
 import type { Clock, EventPublisher, Log, SecretDescription, SecretStore, SecretVersion } from '../ports';
 import { type ProviderAccess, providerContext, readAdminCredential } from '../provider-access';
+import type { RotationDeps } from '../rotation';
 import { ConcurrencyLimit, RateLimiter } from './limits';
 import { emptyReport, type SweepReport } from './report';
 import type { EnforcerSettings } from './settings';
@@ -21,6 +23,11 @@ export interface ManagedSecret {
   readonly description: SecretDescription;
   readonly policy: ManagedSecretPolicy;
   readonly adapter: ProviderAdapter;
+  /**
+   * Set when an operator rotates the secret (docs/providers/assisted.md):
+   * Rotor never calls the provider for it, and reminders replace revocation.
+   */
+  readonly assisted?: AssistedRotation;
 }
 
 /** PutEvents takes at most 10 entries a request. */
@@ -64,6 +71,35 @@ export class SweepContext {
   /** Runs a Secrets Manager write in its turn under the write quota. */
   write<T>(call: (store: SecretStore) => Promise<T>): Promise<T> {
     return this.writes.run(() => call(this.deps.store));
+  }
+
+  /**
+   * The sweep's ports in the shape the rotation domain's use cases take
+   * (remindAssisted): its writes wait their turn under the write quota and its
+   * events join the sweep's PutEvents batches.
+   */
+  rotationDeps(): RotationDeps {
+    const paced =
+      <A extends unknown[], R>(call: (store: SecretStore, ...args: A) => Promise<R>) =>
+      (...args: A) =>
+        this.write((store) => call(store, ...args));
+    const store: SecretStore = {
+      describe: (secretId) => this.deps.store.describe(secretId),
+      getValue: (secretId, selector) => this.deps.store.getValue(secretId, selector),
+      listManaged: (options) => this.deps.store.listManaged(options),
+      findByTagValue: (tagValue) => this.deps.store.findByTagValue(tagValue),
+      putPendingValue: paced((target, ...args) => target.putPendingValue(...args)),
+      updateStage: paced((target, ...args) => target.updateStage(...args)),
+      tag: paced((target, ...args) => target.tag(...args)),
+      rotate: paced((target, ...args) => target.rotate(...args)),
+    };
+    return {
+      store,
+      events: { publish: async (events) => this.enqueue(events) },
+      providers: this.deps.providers,
+      clock: this.deps.clock,
+      ...(this.deps.log ? { log: this.deps.log } : {}),
+    };
   }
 
   /** Runs a provider call within that provider's concurrency limit. */
@@ -128,6 +164,20 @@ export class SweepContext {
       },
     });
     if (this.pendingEvents.length >= EVENTS_PER_REQUEST) this.publish();
+  }
+
+  /**
+   * Queues events built elsewhere (the assisted flow) into the sweep's
+   * batches. They carry the sweep id as correlation id unless they have one.
+   */
+  enqueue(events: readonly AuditEvent[]): void {
+    for (const event of events) {
+      this.pendingEvents.push({
+        ...event,
+        detail: { ...event.detail, correlationId: event.detail.correlationId ?? this.sweepId },
+      });
+      if (this.pendingEvents.length >= EVENTS_PER_REQUEST) this.publish();
+    }
   }
 
   /** Records a rule that failed for one secret; the sweep goes on. */

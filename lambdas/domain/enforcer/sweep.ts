@@ -4,6 +4,7 @@ import type { SecretDescription, SecretPage } from '../ports';
 import { StoreThrottledError } from '../store-errors';
 import { TaskPool } from './limits';
 import type { SweepReport } from './report';
+import { enforceAssistedReminders } from './rules/assisted-reminders';
 import { checkConfiguration } from './rules/configuration';
 import { enforceExpiryWarning } from './rules/expiry-warning';
 import { enforceMaxAge } from './rules/max-age';
@@ -124,6 +125,7 @@ async function enforceSecret(ctx: SweepContext, description: SecretDescription):
   if (!secret) return;
   const cleared = (await attempt('stuck-rotation', () => enforceStuckRotation(ctx, secret))) ?? false;
   await attempt('previous-key', () => enforcePreviousKey(ctx, secret));
+  await attempt('assisted-reminders', () => enforceAssistedReminders(ctx, secret));
   const forced = await attempt('max-age', () => enforceMaxAge(ctx, secret, cleared));
   await attempt('unused-key', () => enforceUnusedKey(ctx, secret, forced !== undefined));
   await attempt('expiry-warning', async () => enforceExpiryWarning(ctx, secret));

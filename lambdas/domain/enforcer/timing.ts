@@ -1,3 +1,4 @@
+import { AssistedTags, tagTime } from '../assisted-mode';
 import { Durations } from '../duration';
 import type { SecretDescription } from '../ports';
 
@@ -16,10 +17,15 @@ export function ageBucket(ageMs: number): AgeBucket {
 
 /**
  * When the current key was made, from the listing alone: the last completed
- * rotation or, for a secret that never completed one, its creation.
+ * rotation or, for a secret that never completed one, its creation. An
+ * operator's supplied key (assisted rotation) is dated by its tag, since a
+ * supply is not a rotation and leaves LastRotatedDate where it was.
  */
 export function currentKeySince(secret: SecretDescription): Date | undefined {
-  return secret.lastRotatedDate ?? secret.createdDate;
+  const rotated = secret.lastRotatedDate ?? secret.createdDate;
+  const supplied = tagTime(secret.tags, AssistedTags.suppliedAt);
+  if (!supplied) return rotated;
+  return rotated && rotated > supplied ? rotated : supplied;
 }
 
 /** The version holding a staging label, if any. */
@@ -37,4 +43,18 @@ export function reminderDue(since: Date, now: Date, intervalMs: number, repeatMs
   const elapsed = now.getTime() - since.getTime();
   if (elapsed < 0) return false;
   return elapsed % repeatMs < intervalMs;
+}
+
+/**
+ * True when a key is past its max age: its stored `expiresAt`, or its
+ * creation plus the secret's current max age if the policy has since been
+ * shortened. Max age is a ceiling on a key's life, superseded or not.
+ */
+export function pastMaxAge(
+  key: { readonly createdAt: string; readonly expiresAt: string },
+  maxAgeMs: number,
+  now: Date,
+): boolean {
+  const deadline = Math.min(Date.parse(key.expiresAt), Date.parse(key.createdAt) + maxAgeMs);
+  return Number.isFinite(deadline) && now.getTime() >= deadline;
 }

@@ -1,7 +1,9 @@
+import { resolveAssistedRotation } from '../../assisted-mode';
 import { DetailType, errorSummary } from '../../audit-events';
 import { AdminCredentialError, ManagedSecretConfigError, UnknownProviderError } from '../../errors';
 import { parsePolicy } from '../../managed-secret';
 import type { SecretDescription } from '../../ports';
+import { StoreThrottledError } from '../../store-errors';
 import type { ManagedSecret, SweepContext } from '../sweep-context';
 
 /**
@@ -12,6 +14,9 @@ import type { ManagedSecret, SweepContext } from '../sweep-context';
  * missing or unreadable admin credential, are reported and the secret is
  * still enforced as far as it can be (an overdue key is still rotated; a
  * revoke that needs the credential fails and is counted).
+ *
+ * An assisted secret (an operator rotates it) needs no admin credential, so
+ * none is looked for; everything else about it is checked as for any secret.
  */
 export async function checkConfiguration(
   ctx: SweepContext,
@@ -28,8 +33,14 @@ export async function checkConfiguration(
 
   let secret: ManagedSecret;
   try {
-    const policy = parsePolicy(description.name, description.tags);
-    secret = { description, policy, adapter: ctx.deps.providers.registry.get(policy.provider) };
+    const { registry } = ctx.deps.providers;
+    const assisted = resolveAssistedRotation(registry, description.name, description.tags);
+    if (assisted) {
+      secret = { description, policy: assisted.policy, adapter: assisted.adapter, assisted };
+    } else {
+      const policy = parsePolicy(description.name, description.tags);
+      secret = { description, policy, adapter: registry.get(policy.provider) };
+    }
   } catch (error) {
     if (error instanceof ManagedSecretConfigError || error instanceof UnknownProviderError) {
       violation(error.message, error);
@@ -39,10 +50,13 @@ export async function checkConfiguration(
   }
 
   if (!description.rotationEnabled) violation(`Managed secret ${description.name}: rotation is disabled`);
+  if (secret.assisted) return secret;
   try {
     // One GetSecretValue per admin secret per invocation: the credential is cached.
     await ctx.connect(secret);
   } catch (error) {
+    // Throttling says nothing about the configuration: enforce what can be, the rest next sweep.
+    if (error instanceof StoreThrottledError) return secret;
     if (!(error instanceof AdminCredentialError || error instanceof ManagedSecretConfigError)) throw error;
     violation(error.message, error);
   }

@@ -35,9 +35,12 @@ export function orphanClock(secret: SecretDescription, key: OwnedKey): Date | un
  * candidates are found by name against the listing's labels with no read.
  * Only a secret with a candidate is described again and its labelled values
  * (at most three) read, to confirm by key id before revoking.
+ *
+ * Assisted secrets are skipped: Rotor mints none of their keys, and their
+ * providers give it no listing (or no admin credential to list with).
  */
 export async function enforceOrphanKeys(ctx: SweepContext, secret: ManagedSecret): Promise<void> {
-  if (!ctx.settings.orphanScan) return;
+  if (!ctx.settings.orphanScan || secret.assisted) return;
   const { description, policy } = secret;
   const cutoff = ctx.now.getTime() - ctx.settings.orphanDelayMs;
   const isOld = (listing: SecretDescription, key: OwnedKey) =>

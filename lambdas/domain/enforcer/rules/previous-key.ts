@@ -5,7 +5,7 @@ import type { SecretDescription } from '../../ports';
 import { InvalidStageMoveError } from '../../store-errors';
 import { describeFresh, isProtected, readVersion, revokeKey } from '../key-access';
 import type { ManagedSecret, SweepContext } from '../sweep-context';
-import { versionWith } from '../timing';
+import { pastMaxAge, versionWith } from '../timing';
 
 /**
  * The AWSPREVIOUS version whose grace period has run out, decided from the
@@ -22,20 +22,38 @@ export function previousKeyDue(secret: SecretDescription, graceMs: number, now: 
 }
 
 /**
- * Rule: a superseded key dies when its grace period ends (DESIGN §1, §3).
+ * Rule: a superseded key dies when its grace period ends (DESIGN §1, §3), or
+ * sooner when it reaches its max age first (a rotation close to the max age
+ * must not stretch the key's life by a grace period).
  * Revokes the AWSPREVIOUS key at the provider, then removes the label, so the
  * label keeps meaning "a live key". Labels are read again right before the
  * revoke: a rotation finishing meanwhile has moved AWSPREVIOUS (and revoked
  * this key itself), or made the version current again.
+ *
+ * While the grace period runs the previous version is read once a sweep to
+ * learn its key's expiry; the listing does not carry it.
+ *
+ * Assisted secrets are left to the reminders (assisted-reminders.ts): Rotor
+ * cannot revoke an operator's key, and the label stays until the operator
+ * confirms the revocation.
  */
 export async function enforcePreviousKey(ctx: SweepContext, secret: ManagedSecret): Promise<void> {
+  if (secret.assisted) return;
   const { description, policy } = secret;
-  const versionId = previousKeyDue(description, policy.graceMs, ctx.now);
+  const graceOver = previousKeyDue(description, policy.graceMs, ctx.now);
+  const previous = versionWith(description, Stage.previous);
+  const versionId = graceOver ?? (previous && !isProtected(description, previous) ? previous : undefined);
   if (!versionId) return;
 
   const content = await readVersion(ctx, secret, versionId);
+  const expired = content.kind === 'key' && pastMaxAge(content.key, policy.maxAgeMs, ctx.now);
+  if (!graceOver && !expired) return;
   const fresh = await describeFresh(ctx, secret);
-  if (previousKeyDue(fresh, policy.graceMs, ctx.now) !== versionId) return;
+  const freshPrevious = versionWith(fresh, Stage.previous);
+  const stillDue = graceOver
+    ? previousKeyDue(fresh, policy.graceMs, ctx.now) === versionId
+    : freshPrevious === versionId && !isProtected(fresh, versionId);
+  if (!stillDue) return;
 
   if (content.kind === 'key') {
     const outcome = await revokeKey(ctx, secret, content.key.keyId);
@@ -44,7 +62,9 @@ export async function enforcePreviousKey(ctx: SweepContext, secret: ManagedSecre
       keyId: content.key.keyId,
       fingerprint: content.key.fingerprint,
       versionId,
-      reason: `grace period ${formatDuration(policy.graceMs)} after rotation has passed`,
+      reason: graceOver
+        ? `grace period ${formatDuration(policy.graceMs)} after rotation has passed`
+        : `max age ${formatDuration(policy.maxAgeMs)} reached before the grace period ended`,
       outcome,
     });
   }

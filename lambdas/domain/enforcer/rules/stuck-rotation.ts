@@ -6,6 +6,7 @@ import { InvalidStageMoveError } from '../../store-errors';
 import { describeFresh, readVersion, revokeKey } from '../key-access';
 import type { ManagedSecret, SweepContext } from '../sweep-context';
 import { versionWith } from '../timing';
+import { currentKeyOverdue } from './max-age';
 
 /**
  * The pending version of a rotation that has not moved for `stuckAfterMs`,
@@ -29,14 +30,30 @@ export function stuckPendingVersion(
 }
 
 /**
+ * How long a pending rotation may sit still before it counts as stuck. A
+ * rotation holding up a key already past its max age gets half a sweep
+ * interval, not the full threshold: the max-age rule cannot force a new
+ * rotation while it sits there, and a live rotation changes the secret
+ * within minutes, so one that has not moved since the last sweep is dead.
+ */
+export async function stuckThreshold(ctx: SweepContext, secret: ManagedSecret): Promise<number> {
+  const { stuckAfterMs, sweepIntervalMs } = ctx.settings;
+  const overdue = (await currentKeyOverdue(ctx, secret))?.overdue ?? false;
+  return overdue ? Math.min(stuckAfterMs, sweepIntervalMs / 2) : stuckAfterMs;
+}
+
+/**
  * Rule: a rotation stuck with AWSPENDING on a version other than AWSCURRENT's
  * makes Secrets Manager refuse every later RotateSecret. Revoke the key it
  * minted, if any (from the stored value, or by its name when it died between
  * the mint and the store), release AWSPENDING and raise `Rotation Failed`.
+ * An assisted secret's pending key, if any, is an operator's: Rotor only
+ * releases the label and names the key for the operator to revoke.
  */
 export async function enforceStuckRotation(ctx: SweepContext, secret: ManagedSecret): Promise<boolean> {
   const { description, policy } = secret;
-  const { stuckAfterMs } = ctx.settings;
+  if (!stuckPendingVersion(description, 0, ctx.now)) return false;
+  const stuckAfterMs = await stuckThreshold(ctx, secret);
   const versionId = stuckPendingVersion(description, stuckAfterMs, ctx.now);
   if (!versionId) return false;
 
@@ -48,7 +65,13 @@ export async function enforceStuckRotation(ctx: SweepContext, secret: ManagedSec
   if (stuckPendingVersion(fresh, stuckAfterMs, ctx.now) !== versionId) return false;
 
   const revoked: string[] = [];
-  if (content.kind === 'key') {
+  let cleanup: string | undefined;
+  if (secret.assisted) {
+    cleanup =
+      content.kind === 'key'
+        ? `supplied key ${content.key.keyId} never became current: revoke it at the provider`
+        : 'assisted rotation: Rotor minted no key';
+  } else if (content.kind === 'key') {
     const outcome = await revokeKey(ctx, secret, content.key.keyId);
     revoked.push(content.key.keyId);
     ctx.report.keysRevoked++;
@@ -91,7 +114,7 @@ export async function enforceStuckRotation(ctx: SweepContext, secret: ManagedSec
       name: 'StuckRotation',
       message: `AWSPENDING had not moved for ${formatDuration(stuckAfterMs)}; released by the enforcer`,
     },
-    cleanup: revoked.length > 0 ? `revoked ${revoked.join(', ')}` : 'no key had been minted',
+    cleanup: cleanup ?? (revoked.length > 0 ? `revoked ${revoked.join(', ')}` : 'no key had been minted'),
   });
   return true;
 }
