@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
+import { MAX_STACK_NAME_LENGTH } from '../lambdas/config/stack-names';
+import { Durations, parseDuration } from '../lambdas/domain/duration';
 import { RotorError } from '../lambdas/domain/errors';
 import { PROVIDER_IDS } from '../lambdas/providers';
 import { declarationProblems } from './managed-key-spec';
@@ -11,6 +13,22 @@ const isoDuration = z
     /^P(?:\d+W)?(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?$/,
     'must be an ISO-8601 duration such as PT24H or P45D',
   );
+
+/** An ISO-8601 duration between `min` and `max` (inclusive), in whole `unit`s when given. */
+function boundedDuration(min: string, max: string, unit?: { ms: number; name: string }) {
+  const [low, high] = [parseDuration(min) as number, parseDuration(max) as number];
+  return isoDuration.check((payload) => {
+    const ms = parseDuration(payload.value);
+    if (ms === undefined) return; // isoDuration reported it
+    const problem =
+      ms < low || ms > high
+        ? `must be between ${min} and ${max}`
+        : unit && ms % unit.ms !== 0
+          ? `must be whole ${unit.name}`
+          : undefined;
+    if (problem) payload.issues.push({ code: 'custom', message: problem, input: payload.value });
+  });
+}
 
 const RETENTION_DAYS = new Set(Object.values(RetentionDays).filter((value) => typeof value === 'number'));
 const retentionDays = z
@@ -73,9 +91,14 @@ export const rotorConfigSchema = z
     $schema: z.string().optional(),
     stackName: z
       .string()
-      .regex(/^[A-Za-z][A-Za-z0-9-]{0,100}$/, 'must be a CloudFormation stack name')
+      .regex(
+        new RegExp(`^[A-Za-z][A-Za-z0-9-]{0,${MAX_STACK_NAME_LENGTH - 1}}$`),
+        `must be a CloudFormation stack name of at most ${MAX_STACK_NAME_LENGTH} characters`,
+      )
       .default('Rotor')
-      .describe('Name of the core stack; further key stacks are named <stackName>Keys2, 3, …'),
+      .describe(
+        'Name of the core stack; further key stacks are named <stackName>Keys2, 3, … The bus is <stackname>-audit, the audit log group /aws/events/<stackName>/rotor-audit, the assisted function <stackname>-assisted.',
+      ),
     env: z
       .strictObject({
         account: z.string().regex(/^\d{12}$/, 'must be a 12-digit account id'),
@@ -95,6 +118,46 @@ export const rotorConfigSchema = z
           .describe('ROTOR_ENDPOINT_<PROVIDER>: test servers and egress proxies only.'),
       })
       .prefault({}),
+    enforcer: z
+      .strictObject({
+        schedule: boundedDuration('PT5M', 'P1D', { ms: Durations.MINUTE, name: 'minutes' })
+          .default('PT1H')
+          .describe('How often the expiration-policy sweep runs (EventBridge Scheduler rate).'),
+        stuckRotationAfter: boundedDuration('PT30M', 'P7D')
+          .default('PT2H')
+          .describe('A rotation whose AWSPENDING has not moved for this long is cleared.'),
+        orphanDelay: boundedDuration('PT1H', 'P30D')
+          .default('PT24H')
+          .describe('Unreferenced provider keys younger than this are left alone.'),
+        writesPerSecond: z
+          .number()
+          .int()
+          .min(1)
+          .max(50)
+          .default(45)
+          .describe('Secrets Manager writes per second; the account quota (50) is shared.'),
+        providerConcurrency: z
+          .number()
+          .int()
+          .min(1)
+          .max(32)
+          .default(4)
+          .describe('Provider calls in flight at once, per provider.'),
+      })
+      .prefault({})
+      .describe('The expiration-policy enforcer (docs/enforcer.md).'),
+    leakEndpoint: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe('Deploy the leak webhook (a public Function URL, HMAC-verified).'),
+        searchWindow: boundedDuration('P1D', 'P400D')
+          .default('P120D')
+          .describe('How far back the fingerprint search looks: at least the longest maxAge plus grace.'),
+      })
+      .prefault({})
+      .describe('The leak-response webhook (docs/leak-response.md).'),
     adminSecrets: z
       .record(
         z.string().regex(/^[\w/+=.@-]{1,512}$/, 'must be a Secrets Manager name'),

@@ -15,6 +15,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { AssistedTags } from '../lambdas/domain/assisted-mode';
 import { formatDuration } from '../lambdas/domain/duration';
 import { EnforcerEnv } from '../lambdas/domain/enforcer/settings';
 import { AGE_BUCKETS } from '../lambdas/domain/enforcer/timing';
@@ -77,6 +78,16 @@ export interface ExpirationEnforcerProps {
    */
   readonly logRetention?: logs.RetentionDays;
 }
+
+/**
+ * Tags the enforcer may write: the assisted-rotation reminders' state (when
+ * the last reminder went out, the open request, the revocation due date).
+ */
+export const ENFORCER_TAG_KEYS: readonly string[] = [
+  AssistedTags.remindedAt,
+  AssistedTags.revokeDueAt,
+  AssistedTags.requestedAt,
+];
 
 /** Namespace of Rotor's metrics (Powertools `namespace`). */
 const NAMESPACE = 'Rotor';
@@ -206,6 +217,17 @@ export class ExpirationEnforcer extends Construct {
         ],
         resources: [allSecrets],
         conditions: { Null: { [`secretsmanager:ResourceTag/${Tags.provider}`]: 'false' } },
+      }),
+    );
+    // Reminders of assisted rotations record themselves in tags: these keys only, on managed secrets only.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:TagResource'],
+        resources: [allSecrets],
+        conditions: {
+          Null: { [`secretsmanager:ResourceTag/${Tags.provider}`]: 'false' },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': [...ENFORCER_TAG_KEYS] },
+        },
       }),
     );
     role.addToPrincipalPolicy(

@@ -34,6 +34,13 @@ export interface LeakEndpointProps {
    */
   readonly adminSecretNamePrefix?: string;
   /**
+   * Grant GetSecretValue on every secret under `adminSecretNamePrefix`. Turn it
+   * off when the admin secrets are granted by ARN instead (the orchestrator's
+   * `grantReadAdminSecrets`): the prefix grant is then redundant and wider.
+   * @default true
+   */
+  readonly grantAdminSecretsByPrefix?: boolean;
+  /**
    * The HMAC secret shared with GitHub and other scanners.
    * @default - a new secret with a generated 48-character value
    */
@@ -152,13 +159,16 @@ export class LeakEndpoint extends Construct {
         conditions: { Null: { 'secretsmanager:ResourceTag/rotor:provider': 'false' } },
       }),
     );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'AdminCredentials',
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [secretArn(`${adminPrefix}*`)],
-      }),
-    );
+    const byPrefix = props.grantAdminSecretsByPrefix ?? true;
+    if (byPrefix) {
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'AdminCredentials',
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [secretArn(`${adminPrefix}*`)],
+        }),
+      );
+    }
     this.webhookSecret.grantRead(role);
     props.encryptionKey?.grantDecrypt(role);
     role.addToPolicy(
@@ -199,8 +209,12 @@ export class LeakEndpoint extends Construct {
     const wildcards: Record<string, string> = {
       [`secretsmanager:${region}:${account}:secret:*`]:
         'Managed secrets are matched by the rotor:provider tag condition: one statement at any fleet size (DESIGN §2).',
-      [`secretsmanager:${region}:${account}:secret:${adminPrefix}*`]:
-        'Admin credentials are matched by their name prefix; each secret name ends in a random suffix.',
+      ...(byPrefix
+        ? {
+            [`secretsmanager:${region}:${account}:secret:${adminPrefix}*`]:
+              'Admin credentials are matched by their name prefix; each secret name ends in a random suffix.',
+          }
+        : {}),
       [`logs:${region}:${account}:log-group:${auditLogGroupName}:*`]:
         'FilterLogEvents on the audit log group and its streams, whose names EventBridge chooses.',
     };

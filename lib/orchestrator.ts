@@ -13,6 +13,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { type RotorResourceNames, rotorResourceNames } from '../lambdas/config/stack-names';
+import { AssistedTags } from '../lambdas/domain/assisted-mode';
 import { DetailType, EVENT_SOURCE } from '../lambdas/domain/audit-events';
 import { Tags } from '../lambdas/domain/managed-secret';
 import { endpointVariable } from '../lambdas/providers/endpoint';
@@ -23,12 +25,33 @@ import { denyWithoutTls } from './policies';
 /** The Node.js runtime the rotation function runs on: the newest aws-cdk-lib knows (cdk-nag L1). */
 export const ROTOR_RUNTIME = lambda.Runtime.NODEJS_26_X;
 
-/** Detail types of Rotor's own events that page a human (DESIGN §5). */
+/** Detail types of Rotor's own events that page a human (DESIGN §5; assisted rotation needs an operator). */
 export const ALERT_DETAIL_TYPES = [
   DetailType.rotationFailed,
   DetailType.policyViolation,
   DetailType.leakReported,
+  DetailType.assistedRotationRequested,
+  DetailType.assistedRevocationRequested,
 ];
+
+/**
+ * Tags the rotation function may write: `rotor:minting` before it mints, and
+ * the open request of an assisted rotation (createSecret asks an operator).
+ */
+export const ROTATION_TAG_KEYS: readonly string[] = [
+  Tags.minting,
+  AssistedTags.requestedAt,
+  AssistedTags.remindedAt,
+];
+
+/**
+ * Tags the assisted function may write: the assisted state tags, never the
+ * settings (`rotor:mode`, `rotor:remind-every`) that decide whether a secret
+ * is assisted at all.
+ */
+export const ASSISTED_TAG_KEYS: readonly string[] = Object.values(AssistedTags).filter(
+  (tag) => tag !== AssistedTags.mode && tag !== AssistedTags.remindEvery,
+);
 
 /** Secrets Manager's own rotation events that page a human. */
 export const SECRETS_MANAGER_ALERT_EVENTS = ['RotationFailed', 'RotationAbandoned'];
@@ -122,6 +145,15 @@ export class RotorOrchestrator extends Construct {
   /** The rotation function's access to secrets, events and the CMK. Schedules depend on it. */
   readonly rotationAccessPolicy: iam.Policy;
   readonly rotationErrorsAlarm: cloudwatch.Alarm;
+  /**
+   * Stores operator-supplied keys and confirms their predecessors revoked
+   * (assisted rotation). Operators invoke it (MFA) instead of reading keys.
+   */
+  readonly assistedFunction: nodejs.NodejsFunction;
+  /** The assisted function's access to managed secrets, events and the CMK. */
+  readonly assistedAccessPolicy: iam.Policy;
+  /** Names operators' tools rely on, derived from the stack name (lambdas/config/stack-names.ts). */
+  readonly names: RotorResourceNames;
   /** MFA-gated: rotate and describe managed secrets, set admin credentials; never read a managed key. */
   readonly operatorPolicy: iam.ManagedPolicy;
   readonly operatorRole: iam.Role;
@@ -137,6 +169,7 @@ export class RotorOrchestrator extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     this.secretRemovalPolicy = props.secretRemovalPolicy ?? RemovalPolicy.RETAIN;
+    this.names = rotorResourceNames(stack.stackName);
 
     this.key = new kms.Key(this, 'SecretsKey', {
       description: 'Rotor: encrypts managed API keys and admin credentials',
@@ -162,14 +195,15 @@ export class RotorOrchestrator extends Construct {
       }),
     );
 
-    this.bus = new events.EventBus(this, 'AuditBus');
+    // Named, not generated: the CLI's defaults and operators' rules find the bus by name.
+    this.bus = new events.EventBus(this, 'AuditBus', { eventBusName: this.names.eventBus });
     this.archive = this.bus.archive('AuditArchive', {
       description: 'Rotor audit events, replayable',
       eventPattern: { source: [EVENT_SOURCE] },
       retention: props.archiveRetention ?? Duration.days(400),
     });
     this.auditLogGroup = new logs.LogGroup(this, 'AuditLog', {
-      logGroupName: `/aws/events/${stack.stackName}/rotor-audit`,
+      logGroupName: this.names.auditLogGroup,
       retention: props.auditLogRetention ?? logs.RetentionDays.THIRTEEN_MONTHS,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -195,6 +229,8 @@ export class RotorOrchestrator extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.rotationErrorsAlarm.addAlarmAction(new cwActions.SnsAction(this.alertTopic));
+
+    ({ fn: this.assistedFunction, policy: this.assistedAccessPolicy } = this.createAssistedFunction(props));
 
     ({ policy: this.operatorPolicy, role: this.operatorRole } = this.createOperatorAccess(
       props.operatorPrincipal ?? new iam.AccountRootPrincipal(),
@@ -467,15 +503,9 @@ export class RotorOrchestrator extends Construct {
           'secretsmanager:PutSecretValue',
           'secretsmanager:UpdateSecretVersionStage',
         ]),
-        // Before minting, the function marks the secret so a retry looks for the key: that tag only.
-        new iam.PolicyStatement({
-          actions: ['secretsmanager:TagResource'],
-          resources: [this.allSecretsArn],
-          conditions: {
-            StringEquals: { 'secretsmanager:resource/AllowRotationLambdaArn': fn.functionArn },
-            'ForAllValues:StringEquals': { 'aws:TagKeys': [Tags.minting] },
-          },
-        }),
+        // Before minting, the function marks the secret so a retry looks for the key; an
+        // assisted secret's createSecret records the open request instead. Those tags only.
+        this.taggingOnSecretsRotatedBy(fn, ROTATION_TAG_KEYS),
         this.keyThroughSecretsManager(),
       ],
     });
@@ -487,6 +517,93 @@ export class RotorOrchestrator extends Construct {
         'Scoped by secretsmanager:resource/AllowRotationLambdaArn to secrets this function rotates: one ARN per managed key would outgrow the 10 KB role policy limit at fleet scale.',
     });
     return { fn, permission, policy };
+  }
+
+  /** TagResource on the secrets `fn` rotates, limited to `tagKeys` (every key of the request must be one). */
+  private taggingOnSecretsRotatedBy(fn: lambda.IFunction, tagKeys: readonly string[]): iam.PolicyStatement {
+    return new iam.PolicyStatement({
+      actions: ['secretsmanager:TagResource'],
+      resources: [this.allSecretsArn],
+      conditions: {
+        StringEquals: { 'secretsmanager:resource/AllowRotationLambdaArn': fn.functionArn },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [...tagKeys] },
+      },
+    });
+  }
+
+  /**
+   * The assisted function: `rotor supply` and `rotor confirm-revoked` run here,
+   * so the operator role never reads a managed key. It reads, writes and tags
+   * (assisted state only) the secrets the rotation function rotates.
+   */
+  private createAssistedFunction(props: RotorOrchestratorProps): {
+    fn: nodejs.NodejsFunction;
+    policy: iam.Policy;
+  } {
+    const logGroup = new logs.LogGroup(this, 'AssistedLogs', {
+      retention: props.functionLogRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const role = new iam.Role(this, 'AssistedRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Rotor assisted rotation: stores operator-supplied keys',
+    });
+    logGroup.grantWrite(role);
+
+    const environment: Record<string, string> = {
+      EVENT_BUS_NAME: this.bus.eventBusName,
+      POWERTOOLS_SERVICE_NAME: 'rotor-assisted',
+      POWERTOOLS_METRICS_NAMESPACE: 'Rotor',
+    };
+    // A supplied key is verified at the provider, through the same endpoints as rotations.
+    for (const [provider, url] of Object.entries(props.endpointOverrides ?? {})) {
+      environment[endpointVariable(provider)] = url;
+    }
+    const fn = new nodejs.NodejsFunction(this, 'AssistedFunction', {
+      // Named: the CLI finds it by the stack's name (ROTOR_ASSISTED_FUNCTION overrides).
+      functionName: this.names.assistedFunction,
+      description:
+        'Rotor: assisted rotation, supply a key and confirm a revocation (invoked by the rotor CLI)',
+      entry: path.join(__dirname, '..', 'lambdas', 'handlers', 'assisted.ts'),
+      handler: 'handler',
+      runtime: ROTOR_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      // Verification waits out the provider's propagation delay (Datadog: 10 x 3 s).
+      timeout: Duration.minutes(2),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      role,
+      environment,
+      bundling: { minify: true, sourceMap: false, externalModules: [], forceDockerBundling: false },
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions (active tracing).',
+    });
+
+    // A policy of its own, as for the rotation function: the statements name the rotation function's ARN.
+    const policy = new iam.Policy(this, 'AssistedAccess', {
+      statements: [
+        this.managedSecretsStatement([
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:GetSecretValue',
+          'secretsmanager:PutSecretValue',
+          'secretsmanager:UpdateSecretVersionStage',
+        ]),
+        this.taggingOnSecretsRotatedBy(this.rotationFunction, ASSISTED_TAG_KEYS),
+        this.keyThroughSecretsManager(),
+      ],
+    });
+    policy.attachToRole(role);
+    this.bus.grantPutEventsTo(fn);
+    Validations.of(policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:*]',
+      reason:
+        'Scoped by secretsmanager:resource/AllowRotationLambdaArn to secrets Rotor rotates: one ARN per managed key would outgrow the 10 KB role policy limit at fleet scale.',
+    });
+    return { fn, policy };
   }
 
   private createOperatorAccess(principal: iam.IPrincipal): { policy: iam.ManagedPolicy; role: iam.Role } {
@@ -503,6 +620,12 @@ export class RotorOrchestrator extends Construct {
         new iam.PolicyStatement({
           actions: ['secretsmanager:ListSecrets'],
           resources: ['*'],
+          conditions: mfa,
+        }),
+        // Assisted rotation: the function reads and stores keys; the operator only hands one over.
+        new iam.PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: [this.assistedFunction.functionArn],
           conditions: mfa,
         }),
         // Storing an admin credential encrypts it under the CMK, through Secrets Manager only.

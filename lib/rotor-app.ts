@@ -1,7 +1,10 @@
-import { type App, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { type App, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { parseDuration } from '../lambdas/domain/duration';
 import type { RotorConfig } from './config';
+import { ExpirationEnforcer, type ExpirationEnforcerProps } from './enforcer';
+import { LeakEndpoint, type LeakEndpointProps } from './leak-endpoint';
 import type { ManagedKey } from './managed-key';
 import { type AdminSecret, RotorOrchestrator, type RotorOrchestratorProps } from './orchestrator';
 
@@ -12,27 +15,126 @@ export const CLOUDFORMATION_RESOURCE_LIMIT = 500;
 export const RESOURCES_PER_KEY = 3;
 
 /**
- * Managed keys per stack. 100 keys are 300 resources, which leaves the core
- * stack 200 for its own (about 30 today, plus the enforcer and the leak
- * endpoint the lead wires in) and every key stack a wide margin. Tested in
- * test/infra/stack-split.test.ts against the synthesized counts.
+ * Managed keys per stack. 100 keys are 300 resources; with the core stack's
+ * own (CORE_RESOURCE_BUDGET) a full core stack stays under 400 of the 500, and
+ * every key stack has a wide margin. Tested in test/infra/stack-split.test.ts
+ * against the synthesized counts.
  */
 export const KEYS_PER_STACK = 100;
 
-/** The stack holding the orchestrator (and the first KEYS_PER_STACK keys). */
+/**
+ * What the core stack may spend on its own resources (orchestrator, enforcer,
+ * leak endpoint, assisted function): 53 when measured, with room for more.
+ */
+export const CORE_RESOURCE_BUDGET = 100;
+
+/** The enforcer's schedule and thresholds; the orchestrator supplies its bus, topic, key and endpoints. */
+export type RotorEnforcerOptions = Omit<
+  ExpirationEnforcerProps,
+  'eventBus' | 'alertTopic' | 'secretsKey' | 'adminSecrets' | 'endpointOverrides'
+>;
+
+/** The leak endpoint's options; the orchestrator supplies the rest. */
+export interface RotorLeakEndpointOptions extends Pick<LeakEndpointProps, 'searchWindow' | 'logRetention'> {
+  /**
+   * Deploy the leak webhook (a public Function URL, HMAC-verified in code).
+   * @default true
+   */
+  readonly enabled?: boolean;
+}
+
+export interface RotorStackProps extends StackProps {
+  readonly rotor?: RotorOrchestratorProps;
+  /** @default hourly sweep, the enforcer's default thresholds */
+  readonly enforcer?: RotorEnforcerOptions;
+  /** @default enabled, with the endpoint's defaults */
+  readonly leakEndpoint?: RotorLeakEndpointOptions;
+}
+
+/**
+ * The stack holding the orchestrator, the expiration-policy enforcer, the leak
+ * endpoint (and the first KEYS_PER_STACK keys). Its outputs name what
+ * operators and their tools need: bus, audit log group, alert topic, operator
+ * role, leak webhook and its secret, assisted function.
+ */
 export class RotorStack extends Stack {
   readonly orchestrator: RotorOrchestrator;
+  readonly enforcer: ExpirationEnforcer;
+  /** Undefined when the leak endpoint is disabled. */
+  readonly leakEndpoint?: LeakEndpoint;
 
-  constructor(
-    scope: Construct,
-    id: string,
-    props: StackProps & { readonly rotor?: RotorOrchestratorProps } = {},
-  ) {
+  constructor(scope: Construct, id: string, props: RotorStackProps = {}) {
     super(scope, id, {
       description: 'Rotor: serverless API-key rotation (orchestrator and managed keys)',
       ...props,
     });
-    this.orchestrator = new RotorOrchestrator(this, 'Rotor', props.rotor);
+    const rotor = new RotorOrchestrator(this, 'Rotor', props.rotor);
+    this.orchestrator = rotor;
+    const endpointOverrides = props.rotor?.endpointOverrides ?? {};
+
+    this.enforcer = new ExpirationEnforcer(this, 'Enforcer', {
+      ...props.enforcer,
+      eventBus: rotor.bus,
+      alertTopic: rotor.alertTopic,
+      secretsKey: rotor.key,
+      endpointOverrides,
+    });
+    rotor.grantReadAdminSecrets(this.enforcer.function);
+
+    const { enabled = true, ...leakOptions } = props.leakEndpoint ?? {};
+    if (enabled) {
+      this.leakEndpoint = new LeakEndpoint(this, 'LeakEndpoint', {
+        ...leakOptions,
+        eventBus: rotor.bus,
+        alertTopic: rotor.alertTopic,
+        encryptionKey: rotor.key,
+        auditLogGroupName: rotor.names.auditLogGroup,
+        providerEndpoints: endpointOverrides,
+        // The orchestrator grants the admin secrets by ARN, as they are declared.
+        grantAdminSecretsByPrefix: false,
+      });
+      rotor.grantReadAdminSecrets(this.leakEndpoint.function);
+    }
+    this.addOutputs();
+  }
+
+  private addOutputs(): void {
+    const rotor = this.orchestrator;
+    const output = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description });
+    output('AuditBusName', rotor.bus.eventBusName, "Rotor's audit event bus (the CLI's ROTOR_EVENT_BUS)");
+    output(
+      'AuditLogGroupName',
+      rotor.names.auditLogGroup,
+      "Every audit event, for Logs Insights (the CLI's ROTOR_AUDIT_LOG_GROUP)",
+    );
+    output(
+      'AlertTopicArn',
+      rotor.alertTopic.topicArn,
+      'Failures, policy violations, leaks, assisted requests',
+    );
+    output(
+      'OperatorRoleArn',
+      rotor.operatorRole.roleArn,
+      'Assume with MFA to rotate, supply and inspect keys',
+    );
+    output(
+      'AssistedFunctionName',
+      rotor.assistedFunction.functionName,
+      "Assisted rotation's supply and confirm-revoked (the CLI's ROTOR_ASSISTED_FUNCTION)",
+    );
+    if (this.leakEndpoint) {
+      output(
+        'LeakWebhookUrl',
+        this.leakEndpoint.url.url,
+        'Payload URL for GitHub secret scanning and other scanners',
+      );
+      output(
+        'LeakWebhookSecretArn',
+        this.leakEndpoint.webhookSecret.secretArn,
+        'The webhook HMAC secret to give the scanners',
+      );
+    }
   }
 }
 
@@ -65,7 +167,7 @@ export function stackIndexOf(keyIndex: number): number {
  */
 export function buildRotorApp(app: App, config: RotorConfig): RotorApp {
   const env = config.env ? { account: config.env.account, region: config.env.region } : undefined;
-  const { orchestrator: options } = config;
+  const { orchestrator: options, enforcer, leakEndpoint } = config;
   const core = new RotorStack(app, config.stackName, {
     env,
     rotor: {
@@ -74,6 +176,17 @@ export function buildRotorApp(app: App, config: RotorConfig): RotorApp {
       functionLogRetention: options.functionLogRetentionDays as RetentionDays,
       alertEmails: options.alertEmails,
       endpointOverrides: options.endpointOverrides,
+    },
+    enforcer: {
+      schedule: durationOf(enforcer.schedule),
+      stuckRotationAfter: durationOf(enforcer.stuckRotationAfter),
+      orphanDelay: durationOf(enforcer.orphanDelay),
+      writesPerSecond: enforcer.writesPerSecond,
+      providerConcurrency: enforcer.providerConcurrency,
+    },
+    leakEndpoint: {
+      enabled: leakEndpoint.enabled,
+      searchWindow: durationOf(leakEndpoint.searchWindow),
     },
   });
   const rotor = core.orchestrator;
@@ -95,4 +208,9 @@ export function buildRotorApp(app: App, config: RotorConfig): RotorApp {
     keys.set(id, rotor.manageKey(scope, id, { ...spec, adminSecret: admin, readerArns: readers }));
   });
   return { core, keyStacks, keys };
+}
+
+/** An ISO-8601 duration the schema has already checked, as a CDK Duration. */
+function durationOf(iso: string): Duration {
+  return Duration.millis(parseDuration(iso) as number);
 }

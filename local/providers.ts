@@ -1,3 +1,4 @@
+import { startDatadogFake } from '../test/providers/fakes/datadog-fake';
 import { startSendGridFake } from '../test/providers/fakes/sendgrid-fake';
 import type { ProviderFake } from '../test/providers/support/provider-fake';
 import { LocalModeError } from './functions';
@@ -9,6 +10,7 @@ import { LocalModeError } from './functions';
  */
 const PROVIDER_FAKES: Readonly<Record<string, () => Promise<ProviderFake>>> = {
   sendgrid: () => startSendGridFake(),
+  datadog: () => startDatadogFake(),
 };
 
 /** Provider ids local mode can run. */

@@ -13,8 +13,11 @@ const MAX_PAGES = 20;
 
 /**
  * Finds secrets by key fingerprint in the audit log group: every `Key Created`
- * event carries the secret's id and the new key's fingerprint, so a JSON
- * filter pattern finds the secret without reading any secret's value. The
+ * and `Key Verified` event carries the secret's id and the new key's
+ * fingerprint, so a JSON filter pattern finds the secret without reading any
+ * secret's value. `Key Verified` matters: a createSecret that dies after
+ * storing its key loses `Key Created` (the retry finds the key stored and
+ * does nothing), but no key is promoted before a `Key Verified` went out. The
  * search looks back `windowMs` (at least the longest max age plus grace: an
  * older key has been revoked by the enforcer).
  */
@@ -40,7 +43,7 @@ export class CloudWatchFingerprintIndex implements FingerprintIndex {
             logGroupName: this.logGroupName,
             startTime: now - this.windowMs,
             endTime: now,
-            filterPattern: `{ ($.detail-type = "${DetailType.keyCreated}") && ($.detail.fingerprint = "${fingerprint}") }`,
+            filterPattern: `{ (($.detail-type = "${DetailType.keyCreated}") || ($.detail-type = "${DetailType.keyVerified}")) && ($.detail.fingerprint = "${fingerprint}") }`,
             nextToken,
           }),
         );

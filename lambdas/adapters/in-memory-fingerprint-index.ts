@@ -13,7 +13,10 @@ export class InMemoryFingerprintIndex implements FingerprintIndex {
     this.lookups++;
     const ids = this.events()
       .filter(
-        (event) => event.detailType === DetailType.keyCreated && event.detail.fingerprint === fingerprint,
+        (event) =>
+          // Key Verified too: a crashed createSecret may have lost Key Created (cloudwatch-fingerprint-index.ts).
+          (event.detailType === DetailType.keyCreated || event.detailType === DetailType.keyVerified) &&
+          event.detail.fingerprint === fingerprint,
       )
       .map((event) => event.detail.secretId);
     return [...new Set(ids)];

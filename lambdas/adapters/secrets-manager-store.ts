@@ -25,6 +25,7 @@ import {
   SecretNotFoundError,
   SecretStoreError,
   SecretVersionConflictError,
+  StoreAccessDeniedError,
   StoreThrottledError,
 } from '../domain/store-errors';
 
@@ -164,6 +165,9 @@ export function translate(error: unknown, secretId: string | undefined): Error {
     case 'ThrottlingException':
     case 'TooManyRequestsException':
       return new StoreThrottledError(message, { cause: error });
+    case 'AccessDeniedException':
+    case 'DecryptionFailure':
+      return new StoreAccessDeniedError(message, { cause: error });
     default:
       return new SecretStoreError(message, { cause: error });
   }

@@ -1,9 +1,10 @@
 import { type CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DEFAULT_STACK_NAME, rotorResourceNames } from '../config/stack-names';
 import type { AuditDetail, AuditEvent } from '../domain/audit-events';
 import { RotorError } from '../domain/errors';
 
-/** Where the audit events land by default; the stack's events-to-logs rule writes here. */
-export const DEFAULT_AUDIT_LOG_GROUP = '/rotor/audit';
+/** Where the default stack ("Rotor") writes the audit events: its events-to-logs rule's log group. */
+export const DEFAULT_AUDIT_LOG_GROUP = rotorResourceNames(DEFAULT_STACK_NAME).auditLogGroup;
 
 /** One audit event as read back from the log group. */
 export interface AuditRecord {

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
 import { SecretsManagerStore, translate } from '../adapters/secrets-manager-store';
-import { endpointOverrides } from '../config/environment';
 import { systemClock } from '../domain/ports';
-import { providers } from '../providers';
+import { LambdaAssistedService } from './assisted-service';
 import { CloudWatchAuditTrail } from './audit-trail';
 import type { CliServices, GlobalOptions } from './services';
 
@@ -29,12 +27,7 @@ export function awsServices(options: GlobalOptions): CliServices {
     audit: new CloudWatchAuditTrail(new CloudWatchLogsClient(config), options.auditLogGroup),
     clock: systemClock,
     uuid: randomUUID,
-    rotationDeps: () => ({
-      store,
-      events: new EventBridgePublisher(new EventBridgeClient(config), options.eventBus),
-      providers: { registry: providers, endpointOverride: endpointOverrides(process.env) },
-      clock: systemClock,
-    }),
+    assisted: new LambdaAssistedService(new LambdaClient(config), options.assistedFunction),
   };
 }
 

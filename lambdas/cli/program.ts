@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { confirmAssistedRevocation, supplyAssistedKey } from '../domain/assisted-flow';
+import { DEFAULT_STACK_NAME, rotorResourceNames } from '../config/stack-names';
 import { errorSummary } from '../domain/audit-events';
 import { parseDuration } from '../domain/duration';
 import { Tags } from '../domain/managed-secret';
@@ -71,6 +71,11 @@ function createProgram(environment: CliEnvironment, state: { exitCode: number })
       '--event-bus <name>',
       "Rotor's audit event bus, for commands that publish events (env ROTOR_EVENT_BUS)",
       env.ROTOR_EVENT_BUS ?? DEFAULT_EVENT_BUS,
+    )
+    .option(
+      '--assisted-function <name>',
+      "The stack's assisted-rotation function, for supply and confirm-revoked (env ROTOR_ASSISTED_FUNCTION)",
+      env.ROTOR_ASSISTED_FUNCTION ?? DEFAULT_ASSISTED_FUNCTION,
     );
 
   const connect = (command: Command): { services: CliServices; output: OutputFormat } => {
@@ -230,7 +235,7 @@ function createProgram(environment: CliEnvironment, state: { exitCode: number })
         stderr,
         `New key for ${secret} (input hidden): `,
       );
-      const result = await supplyAssistedKey(services.rotationDeps(), {
+      const result = await services.assisted.supply({
         secretId: secret,
         apiKey,
         ...(options.keyId ? { keyId: options.keyId } : {}),
@@ -261,7 +266,7 @@ function createProgram(environment: CliEnvironment, state: { exitCode: number })
     )
     .action(async (secret: string, options: { keyId?: string }, command: Command) => {
       const { services, output } = connect(command);
-      const result = await confirmAssistedRevocation(services.rotationDeps(), {
+      const result = await services.assisted.confirmRevoked({
         secretId: secret,
         ...(options.keyId ? { keyId: options.keyId } : {}),
       });
@@ -279,8 +284,11 @@ function createProgram(environment: CliEnvironment, state: { exitCode: number })
   return program;
 }
 
-/** The audit bus's name when neither --event-bus nor ROTOR_EVENT_BUS is given (the stack's default). */
-export const DEFAULT_EVENT_BUS = 'rotor-audit';
+/** The audit bus's name when neither --event-bus nor ROTOR_EVENT_BUS is given: the default stack's. */
+export const DEFAULT_EVENT_BUS = rotorResourceNames(DEFAULT_STACK_NAME).eventBus;
+
+/** The assisted function when neither --assisted-function nor ROTOR_ASSISTED_FUNCTION is given: the default stack's. */
+export const DEFAULT_ASSISTED_FUNCTION = rotorResourceNames(DEFAULT_STACK_NAME).assistedFunction;
 
 interface RotateCommandOptions {
   readonly provider?: string;

@@ -1,5 +1,5 @@
 import type { Clock, SecretStore } from '../domain/ports';
-import type { RotationDeps } from '../domain/rotation';
+import type { AssistedService } from './assisted-service';
 import type { AuditTrail } from './audit-trail';
 
 /** Output formats, as the AWS CLI names them. */
@@ -11,10 +11,12 @@ export interface GlobalOptions {
   readonly region?: string;
   readonly endpointUrl?: string;
   readonly output: OutputFormat;
-  /** The CloudWatch Logs group the audit events land in (ROTOR_AUDIT_LOG_GROUP, default /rotor/audit). */
+  /** The CloudWatch Logs group the audit events land in (ROTOR_AUDIT_LOG_GROUP, default /aws/events/Rotor/rotor-audit). */
   readonly auditLogGroup: string;
   /** Rotor's audit bus, for commands that publish events themselves (ROTOR_EVENT_BUS, default rotor-audit). */
   readonly eventBus: string;
+  /** The stack's assisted-rotation function (ROTOR_ASSISTED_FUNCTION, default rotor-assisted). */
+  readonly assistedFunction: string;
 }
 
 /** What the commands need from AWS, built once per invocation from the global options. */
@@ -29,10 +31,11 @@ export interface CliServices {
   readonly clock: Clock;
   readonly uuid: () => string;
   /**
-   * The rotation domain's dependencies, for assisted rotation: the operator's
-   * machine verifies a supplied key at the provider and publishes the events.
+   * Assisted rotation (`rotor supply`, `rotor confirm-revoked`). Over AWS it
+   * invokes the stack's assisted function: reading the current and previous
+   * keys is that function's right, never the operator's.
    */
-  rotationDeps(): RotationDeps;
+  readonly assisted: AssistedService;
 }
 
 /** A place the CLI writes text to (process.stdout / stderr, or a buffer in tests). */

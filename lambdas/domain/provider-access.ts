@@ -4,7 +4,7 @@ import { AdminCredentialError } from './errors';
 import type { ManagedSecretPolicy } from './managed-secret';
 import { Stage } from './managed-secret';
 import type { SecretStore } from './ports';
-import { SecretNotFoundError } from './store-errors';
+import { SecretNotFoundError, StoreAccessDeniedError } from './store-errors';
 
 /** What the domain needs to reach a provider: the adapters and the deployment's endpoint overrides. */
 export interface ProviderAccess {
@@ -25,7 +25,12 @@ export function providerContext(
   };
 }
 
-/** Reads the admin credential a secret's `rotor:admin-secret` tag names; errors say which secret and why. */
+/**
+ * Reads the admin credential a secret's `rotor:admin-secret` tag names; errors say which secret and why.
+ * Only a missing, empty or forbidden credential is an AdminCredentialError. Throttling, timeouts and
+ * service errors pass on as they are: they are transient, and an AdminCredentialError would make the
+ * rotation give up and the enforcer report a configuration problem that does not exist.
+ */
 export async function readAdminCredential(
   store: SecretStore,
   secretName: string,
@@ -39,6 +44,7 @@ export async function readAdminCredential(
     return version.secretString;
   } catch (error) {
     if (error instanceof AdminCredentialError) throw error;
+    if (!(error instanceof SecretNotFoundError || error instanceof StoreAccessDeniedError)) throw error;
     const problem = error instanceof SecretNotFoundError ? 'does not exist' : 'could not be read';
     throw new AdminCredentialError(`Admin credential ${adminSecretId} for ${secretName} ${problem}`, {
       cause: error,

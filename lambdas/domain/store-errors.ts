@@ -17,3 +17,10 @@ export class StoreThrottledError extends RotorError {}
 
 /** Any other store failure, with the service's error name. */
 export class SecretStoreError extends RotorError {}
+
+/**
+ * The caller may not read or decrypt the secret (AccessDeniedException,
+ * DecryptionFailure): a configuration problem that no retry fixes, unlike
+ * the timeouts and service errors that are plain SecretStoreErrors.
+ */
+export class StoreAccessDeniedError extends SecretStoreError {}

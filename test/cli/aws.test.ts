@@ -160,8 +160,9 @@ describe('the rotor CLI over the AWS SDK', () => {
       region: 'eu-central-1',
       endpointUrl: 'http://127.0.0.1:4566',
       output: 'table',
-      auditLogGroup: '/rotor/audit',
+      auditLogGroup: '/aws/events/Rotor/rotor-audit',
       eventBus: 'rotor-audit',
+      assistedFunction: 'rotor-assisted',
     };
     const services = awsServices(options);
     const client = (services.store as unknown as { client: SecretsManagerClient }).client;

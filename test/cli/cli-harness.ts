@@ -1,6 +1,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import { InMemoryEventPublisher } from '../../lambdas/adapters/in-memory-event-publisher';
 import { InMemorySecretStore, type StoreOperation } from '../../lambdas/adapters/in-memory-secret-store';
+import { inProcessAssistedService } from '../../lambdas/cli/assisted-service';
 import { InMemoryAuditTrail } from '../../lambdas/cli/audit-trail';
 import { runCli } from '../../lambdas/cli/program';
 import type { CliServices, GlobalOptions, TextSink, TextSource } from '../../lambdas/cli/services';
@@ -75,7 +76,7 @@ export function cliHarness(options: HarnessOptions = {}) {
     audit: new InMemoryAuditTrail(() => events.events),
     clock,
     uuid,
-    rotationDeps: () => deps,
+    assisted: inProcessAssistedService(deps),
   };
   const connections: GlobalOptions[] = [];
 

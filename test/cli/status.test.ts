@@ -129,7 +129,7 @@ describe('rotor status', () => {
       region: 'eu-west-1',
       endpointUrl: 'http://127.0.0.1:4566',
       output: 'table',
-      auditLogGroup: '/rotor/audit',
+      auditLogGroup: '/aws/events/Rotor/rotor-audit',
     });
   });
 });

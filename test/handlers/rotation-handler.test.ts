@@ -169,4 +169,3 @@ describe('rotation handler module', () => {
     if (saved !== undefined) process.env.EVENT_BUS_NAME = saved;
   });
 });
-

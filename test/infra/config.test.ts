@@ -120,6 +120,39 @@ describe('config validation', () => {
     ]);
   });
 
+  it('refuses an enforcer schedule that is not whole minutes', () => {
+    expect(problemsOf({}, { enforcer: { schedule: 'PT90S' } })).toEqual([
+      'enforcer.schedule: must be between PT5M and P1D',
+    ]);
+    expect(problemsOf({}, { enforcer: { schedule: 'PT5M30S' } })).toEqual([
+      'enforcer.schedule: must be whole minutes',
+    ]);
+  });
+
+  it('refuses more Secrets Manager writes per second than the account quota', () => {
+    expect(problemsOf({}, { enforcer: { writesPerSecond: 60 } })).toEqual([
+      expect.stringMatching(/^enforcer\.writesPerSecond: /),
+    ]);
+  });
+
+  it('refuses a stack name too long for the names derived from it', () => {
+    expect(problemsOf({}, { stackName: `R${'o'.repeat(55)}` })).toEqual([
+      expect.stringMatching(/^stackName: must be a CloudFormation stack name of at most 55 characters/),
+    ]);
+  });
+
+  it('defaults to an hourly enforcer and an enabled leak endpoint', () => {
+    const config = parseConfig({});
+    expect(config.enforcer).toEqual({
+      schedule: 'PT1H',
+      stuckRotationAfter: 'PT2H',
+      orphanDelay: 'PT24H',
+      writesPerSecond: 45,
+      providerConcurrency: 4,
+    });
+    expect(config.leakEndpoint).toEqual({ enabled: true, searchWindow: 'P120D' });
+  });
+
   it('reports a file that is not JSON with its path', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'rotor-config-')), 'broken.json');
     writeFileSync(file, '{ "keys": ');
@@ -210,6 +243,15 @@ describe('config and code', () => {
       maxAge: 'P10D',
       unusedAction: 'notify',
       settings: { scopes: 'mail.send mail.batch.read' },
+    });
+    rotor.manageKey(stack, 'metrics', {
+      secretName: 'prod/metrics/datadog',
+      provider: 'datadog',
+      adminSecret: rotor.addAdminSecret('rotor/admin/datadog'),
+      schedule: { every: 'P30D', window: 'PT4H' },
+      grace: 'PT24H',
+      maxAge: 'P45D',
+      settings: { site: 'eu1', 'key-type': 'api' },
     });
     const fromCode = Template.fromStack(stack).toJSON();
 

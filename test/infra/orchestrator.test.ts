@@ -65,13 +65,20 @@ describe('RotorOrchestrator shared resources', () => {
     template.resourceCountIs('Custom::CloudwatchLogResourcePolicy', 0);
   });
 
-  it('sends rotation failures, policy violations and leaks to a KMS-encrypted alert topic', () => {
+  it('sends rotation failures, policy violations, leaks and assisted requests to a KMS-encrypted alert topic', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['rotor'],
-        'detail-type': ['Rotation Failed', 'Policy Violation', 'Leak Reported'],
+        'detail-type': [
+          'Rotation Failed',
+          'Policy Violation',
+          'Leak Reported',
+          'Assisted Rotation Requested',
+          'Assisted Revocation Requested',
+        ],
       },
+      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('Alerts') } })],
     });
   });
 
@@ -176,13 +183,18 @@ describe('rotation function least privilege', () => {
     expect(actions(writes[0] as Statement)).toContain('secretsmanager:UpdateSecretVersionStage');
   });
 
-  it('may tag managed secrets with rotor:minting and no other key', () => {
+  it('may tag managed secrets with rotor:minting and an assisted request’s tags, and no other key', () => {
     const tagging = roleStatements('RotationRole').filter((s) =>
       actions(s).includes('secretsmanager:TagResource'),
     );
     expect(tagging).toHaveLength(1);
     expect(tagging[0]?.Condition?.['ForAllValues:StringEquals']).toEqual({
-      'aws:TagKeys': ['rotor:minting'],
+      'aws:TagKeys': ['rotor:minting', 'rotor:assisted-requested-at', 'rotor:assisted-reminded-at'],
+    });
+    expect(tagging[0]?.Condition?.StringEquals).toEqual({
+      'secretsmanager:resource/AllowRotationLambdaArn': {
+        'Fn::GetAtt': [expect.stringMatching(/RotationFunction/), 'Arn'],
+      },
     });
   });
 
@@ -192,6 +204,7 @@ describe('rotation function least privilege', () => {
     );
     expect(unconditionalReads.map((s) => s.Resource)).toEqual([
       { Ref: expect.stringMatching(/^RotorAdminrotoradminsendgrid/) },
+      { Ref: expect.stringMatching(/^RotorAdminrotoradmindatadog/) },
     ]);
   });
 
@@ -232,7 +245,8 @@ describe('managed secrets', () => {
 
   it('deny every request made without TLS', () => {
     const policies = Object.values(template.findResources('AWS::SecretsManager::ResourcePolicy'));
-    expect(policies).toHaveLength(3);
+    // Three managed keys and two admin secrets.
+    expect(policies).toHaveLength(5);
     for (const policy of policies) {
       expect(policy.Properties.ResourcePolicy.Statement).toContainEqual(
         expect.objectContaining({
@@ -298,7 +312,7 @@ describe('admin secrets', () => {
     expect(parameters.filter((name) => /admin|secret|credential/i.test(name))).toEqual([]);
   });
 
-  it('can be read by the rotation function alone', () => {
+  it('can be read by the rotation function, the enforcer and the leak endpoint alone', () => {
     template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
       SecretId: { Ref: Match.stringLikeRegexp('^RotorAdmin') },
       ResourcePolicy: {
@@ -308,7 +322,11 @@ describe('admin secrets', () => {
             Action: 'secretsmanager:GetSecretValue',
             Condition: {
               StringNotEquals: {
-                'aws:PrincipalArn': [{ 'Fn::GetAtt': [Match.stringLikeRegexp('RotationRole'), 'Arn'] }],
+                'aws:PrincipalArn': [
+                  { 'Fn::GetAtt': [Match.stringLikeRegexp('RotationRole'), 'Arn'] },
+                  { 'Fn::GetAtt': [Match.stringLikeRegexp('^EnforcerRole'), 'Arn'] },
+                  { 'Fn::GetAtt': [Match.stringLikeRegexp('^LeakEndpointRole'), 'Arn'] },
+                ],
               },
             },
           }),

@@ -5,6 +5,7 @@ import { parseConfig } from '../../lib/config';
 import {
   buildRotorApp,
   CLOUDFORMATION_RESOURCE_LIMIT,
+  CORE_RESOURCE_BUDGET,
   KEYS_PER_STACK,
   RESOURCES_PER_KEY,
   type RotorApp,
@@ -41,9 +42,17 @@ describe('splitting a fleet across stacks', () => {
     expect((many - one) / (KEYS_PER_STACK - 1)).toBe(RESOURCES_PER_KEY);
   });
 
-  it('keeps a full core stack well under the CloudFormation limit, with room for more Rotor functions', () => {
+  it('keeps the core stack’s own resources (enforcer and leak endpoint included) within CORE_RESOURCE_BUDGET', () => {
+    const own = resourceCount(smallTemplates.get('Rotor')) - RESOURCES_PER_KEY;
+    expect(own).toBeLessThanOrEqual(CORE_RESOURCE_BUDGET);
+  });
+
+  it('keeps a full core stack well under the CloudFormation limit', () => {
     const full = resourceCount(fleetTemplates.get('Rotor'));
-    expect(full).toBeLessThanOrEqual(CLOUDFORMATION_RESOURCE_LIMIT - 150);
+    expect(full).toBeLessThanOrEqual(KEYS_PER_STACK * RESOURCES_PER_KEY + CORE_RESOURCE_BUDGET);
+    expect(KEYS_PER_STACK * RESOURCES_PER_KEY + CORE_RESOURCE_BUDGET).toBeLessThanOrEqual(
+      CLOUDFORMATION_RESOURCE_LIMIT - 100,
+    );
   });
 
   it('puts the first KEYS_PER_STACK keys in the core stack and the rest in key stacks of that size', () => {

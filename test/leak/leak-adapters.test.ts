@@ -37,7 +37,7 @@ describe('CloudWatchFingerprintIndex', () => {
       logGroupName: '/rotor/audit',
       startTime: Date.parse('2026-12-04T19:00:00Z') - 120 * Durations.DAY,
       endTime: Date.parse('2026-12-04T19:00:00Z'),
-      filterPattern: `{ ($.detail-type = "Key Created") && ($.detail.fingerprint = "${FINGERPRINT}") }`,
+      filterPattern: `{ (($.detail-type = "Key Created") || ($.detail-type = "Key Verified")) && ($.detail.fingerprint = "${FINGERPRINT}") }`,
       nextToken: undefined,
     });
   });

@@ -3,7 +3,7 @@ import { DetailType, errorSummary } from '../../audit-events';
 import { AdminCredentialError, ManagedSecretConfigError, UnknownProviderError } from '../../errors';
 import { parsePolicy } from '../../managed-secret';
 import type { SecretDescription } from '../../ports';
-import { StoreThrottledError } from '../../store-errors';
+import { SecretStoreError, StoreThrottledError } from '../../store-errors';
 import type { ManagedSecret, SweepContext } from '../sweep-context';
 
 /**
@@ -55,8 +55,8 @@ export async function checkConfiguration(
     // One GetSecretValue per admin secret per invocation: the credential is cached.
     await ctx.connect(secret);
   } catch (error) {
-    // Throttling says nothing about the configuration: enforce what can be, the rest next sweep.
-    if (error instanceof StoreThrottledError) return secret;
+    // A transient store failure says nothing about the configuration: enforce what can be, the rest next sweep.
+    if (error instanceof StoreThrottledError || error instanceof SecretStoreError) return secret;
     if (!(error instanceof AdminCredentialError || error instanceof ManagedSecretConfigError)) throw error;
     violation(error.message, error);
   }
