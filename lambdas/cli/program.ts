@@ -68,11 +68,6 @@ function createProgram(environment: CliEnvironment, state: { exitCode: number })
       env.ROTOR_AUDIT_LOG_GROUP ?? DEFAULT_AUDIT_LOG_GROUP,
     )
     .option(
-      '--event-bus <name>',
-      "Rotor's audit event bus, for commands that publish events (env ROTOR_EVENT_BUS)",
-      env.ROTOR_EVENT_BUS ?? DEFAULT_EVENT_BUS,
-    )
-    .option(
       '--assisted-function <name>',
       "The stack's assisted-rotation function, for supply and confirm-revoked (env ROTOR_ASSISTED_FUNCTION)",
       env.ROTOR_ASSISTED_FUNCTION ?? DEFAULT_ASSISTED_FUNCTION,
@@ -283,9 +278,6 @@ function createProgram(environment: CliEnvironment, state: { exitCode: number })
 
   return program;
 }
-
-/** The audit bus's name when neither --event-bus nor ROTOR_EVENT_BUS is given: the default stack's. */
-export const DEFAULT_EVENT_BUS = rotorResourceNames(DEFAULT_STACK_NAME).eventBus;
 
 /** The assisted function when neither --assisted-function nor ROTOR_ASSISTED_FUNCTION is given: the default stack's. */
 export const DEFAULT_ASSISTED_FUNCTION = rotorResourceNames(DEFAULT_STACK_NAME).assistedFunction;

@@ -13,8 +13,6 @@ export interface GlobalOptions {
   readonly output: OutputFormat;
   /** The CloudWatch Logs group the audit events land in (ROTOR_AUDIT_LOG_GROUP, default /aws/events/Rotor/rotor-audit). */
   readonly auditLogGroup: string;
-  /** Rotor's audit bus, for commands that publish events themselves (ROTOR_EVENT_BUS, default rotor-audit). */
-  readonly eventBus: string;
   /** The stack's assisted-rotation function (ROTOR_ASSISTED_FUNCTION, default rotor-assisted). */
   readonly assistedFunction: string;
 }

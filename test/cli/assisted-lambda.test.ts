@@ -163,19 +163,17 @@ describe('the CLI’s defaults', () => {
     const { connections } = await rotor(['confirm-revoked', 'ops/pagerduty']);
     expect(connections[0]).toMatchObject({
       auditLogGroup: '/aws/events/Rotor/rotor-audit',
-      eventBus: 'rotor-audit',
       assistedFunction: 'rotor-assisted',
     });
   });
 
-  it('take ROTOR_AUDIT_LOG_GROUP and ROTOR_EVENT_BUS from the environment', async () => {
+  it('take ROTOR_AUDIT_LOG_GROUP from the environment', async () => {
     lambda.on(InvokeCommand).resolves(answer({ outcome: 'nothing-to-confirm' }));
     const { connections } = await rotor(['confirm-revoked', 'ops/pagerduty'], {
-      env: { ROTOR_AUDIT_LOG_GROUP: '/aws/events/Staging/rotor-audit', ROTOR_EVENT_BUS: 'staging-audit' },
+      env: { ROTOR_AUDIT_LOG_GROUP: '/aws/events/Staging/rotor-audit' },
     });
     expect(connections[0]).toMatchObject({
       auditLogGroup: '/aws/events/Staging/rotor-audit',
-      eventBus: 'staging-audit',
     });
   });
 });

@@ -161,7 +161,6 @@ describe('the rotor CLI over the AWS SDK', () => {
       endpointUrl: 'http://127.0.0.1:4566',
       output: 'table',
       auditLogGroup: '/aws/events/Rotor/rotor-audit',
-      eventBus: 'rotor-audit',
       assistedFunction: 'rotor-assisted',
     };
     const services = awsServices(options);

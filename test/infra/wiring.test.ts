@@ -4,7 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_AUDIT_LOG_GROUP } from '../../lambdas/cli/audit-trail';
-import { DEFAULT_ASSISTED_FUNCTION, DEFAULT_EVENT_BUS } from '../../lambdas/cli/program';
+import { DEFAULT_ASSISTED_FUNCTION } from '../../lambdas/cli/program';
 import { rotorResourceNames, StackNameError } from '../../lambdas/config/stack-names';
 import { parseConfig } from '../../lib/config';
 import { LeakEndpoint } from '../../lib/leak-endpoint';
@@ -193,8 +193,7 @@ describe('names operators’ tools rely on', () => {
   });
 
   it('are the CLI’s defaults for the default stack name', () => {
-    expect({ DEFAULT_EVENT_BUS, DEFAULT_AUDIT_LOG_GROUP, DEFAULT_ASSISTED_FUNCTION }).toEqual({
-      DEFAULT_EVENT_BUS: 'rotor-audit',
+    expect({ DEFAULT_AUDIT_LOG_GROUP, DEFAULT_ASSISTED_FUNCTION }).toEqual({
       DEFAULT_AUDIT_LOG_GROUP: '/aws/events/Rotor/rotor-audit',
       DEFAULT_ASSISTED_FUNCTION: 'rotor-assisted',
     });
