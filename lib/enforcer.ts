@@ -22,6 +22,7 @@ import { AGE_BUCKETS } from '../lambdas/domain/enforcer/timing';
 import { Tags } from '../lambdas/domain/managed-secret';
 import { EnforcerMetric } from '../lambdas/handlers/enforcer-handler';
 import { endpointVariable } from '../lambdas/providers/endpoint';
+import { ROTOR_BUNDLING, ROTOR_RUNTIME } from './function-defaults';
 
 export interface ExpirationEnforcerProps {
   /** Rotor's audit bus: the enforcer publishes `Key Revoked`, `Policy Violation`, … to it. */
@@ -151,7 +152,7 @@ export class ExpirationEnforcer extends Construct {
       description: 'Rotor: expiration-policy enforcer (revoke, expire, flag, clean up)',
       entry: path.join(__dirname, '..', 'lambdas', 'handlers', 'enforcer.ts'),
       handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_26_X,
+      runtime: ROTOR_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
       timeout: props.timeout ?? Duration.minutes(10),
@@ -162,12 +163,7 @@ export class ExpirationEnforcer extends Construct {
       // A failed continuation (an asynchronous self-invoke) lands in the same queue as a failed schedule.
       retryAttempts: 2,
       onFailure: new destinations.SqsDestination(this.deadLetterQueue),
-      bundling: {
-        minify: true,
-        sourceMap: false,
-        externalModules: [],
-        forceDockerBundling: false,
-      },
+      bundling: ROTOR_BUNDLING,
     });
     this.grantAccess(role, props);
 

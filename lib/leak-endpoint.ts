@@ -11,6 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { ROTOR_BUNDLING, ROTOR_RUNTIME } from './function-defaults';
 
 /** Properties of {@link LeakEndpoint}. */
 export interface LeakEndpointProps {
@@ -110,7 +111,7 @@ export class LeakEndpoint extends Construct {
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry: path.join(__dirname, '..', 'lambdas', 'handlers', 'leak.ts'),
       handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_26_X,
+      runtime: ROTOR_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout: Duration.seconds(30),
@@ -132,7 +133,7 @@ export class LeakEndpoint extends Construct {
           ]),
         ),
       },
-      bundling: { minify: true, sourceMap: true, externalModules: ['@aws-sdk/*'] },
+      bundling: ROTOR_BUNDLING,
     });
 
     this.url = this.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });

@@ -18,12 +18,12 @@ import { AssistedTags } from '../lambdas/domain/assisted-mode';
 import { DetailType, EVENT_SOURCE } from '../lambdas/domain/audit-events';
 import { Tags } from '../lambdas/domain/managed-secret';
 import { endpointVariable } from '../lambdas/providers/endpoint';
+import { ROTOR_BUNDLING, ROTOR_RUNTIME } from './function-defaults';
 import { LogGroupTarget } from './log-group-target';
 import { ManagedKey, type ManagedKeyOptions } from './managed-key';
 import { denyWithoutTls } from './policies';
 
-/** The Node.js runtime the rotation function runs on: the newest aws-cdk-lib knows (cdk-nag L1). */
-export const ROTOR_RUNTIME = lambda.Runtime.NODEJS_26_X;
+export { ROTOR_RUNTIME } from './function-defaults';
 
 /** Detail types of Rotor's own events that page a human (DESIGN §5; assisted rotation needs an operator). */
 export const ALERT_DETAIL_TYPES = [
@@ -472,13 +472,7 @@ export class RotorOrchestrator extends Construct {
       logGroup,
       role,
       environment: { ...environment, EVENT_BUS_NAME: this.bus.eventBusName },
-      bundling: {
-        minify: true,
-        sourceMap: false,
-        // Bundle the SDK clients: the version is pinned and cold start skips the runtime's copy.
-        externalModules: [],
-        forceDockerBundling: false,
-      },
+      bundling: ROTOR_BUNDLING,
     });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
@@ -575,7 +569,7 @@ export class RotorOrchestrator extends Construct {
       logGroup,
       role,
       environment,
-      bundling: { minify: true, sourceMap: false, externalModules: [], forceDockerBundling: false },
+      bundling: ROTOR_BUNDLING,
     });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
