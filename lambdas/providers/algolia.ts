@@ -1,5 +1,6 @@
-import { AdminCredentialError, ManagedSecretConfigError } from '../domain/errors';
+import { ManagedSecretConfigError } from '../domain/errors';
 import { fingerprintOf } from '../domain/secret-value';
+import { parseSingleKeyCredential } from './admin-credential';
 import { resolveEndpoint } from './endpoint';
 import { ProviderResponseError } from './errors';
 import { ProviderHttpClient } from './http-client';
@@ -224,17 +225,10 @@ function epochToDate(value: number): Date {
 }
 
 function parseAdminKey(credential: string): string {
-  const trimmed = credential.trim();
-  let key = trimmed;
-  if (trimmed.startsWith('{')) {
-    try {
-      key = String((JSON.parse(trimmed) as { apiKey?: unknown }).apiKey ?? '');
-    } catch {
-      throw new AdminCredentialError('Algolia admin credential is neither a key nor JSON with "apiKey"');
-    }
-  }
-  if (!/^[A-Za-z0-9]{16,128}$/.test(key)) {
-    throw new AdminCredentialError('Algolia admin credential is not an Algolia API key (letters and digits)');
-  }
-  return key;
+  return parseSingleKeyCredential(credential, {
+    provider: 'Algolia',
+    noun: 'key',
+    pattern: /^[A-Za-z0-9]{16,128}$/,
+    expected: 'an Algolia API key (letters and digits)',
+  });
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { AdminCredentialError, ManagedSecretConfigError } from '../domain/errors';
+import { ManagedSecretConfigError } from '../domain/errors';
+import { parseSingleKeyCredential } from './admin-credential';
 import { resolveEndpoint } from './endpoint';
 import { ProviderAuthError, ProviderResponseError } from './errors';
 import { ProviderHttpClient } from './http-client';
@@ -255,17 +256,10 @@ class CloudflareConnection implements ProviderConnection {
 }
 
 function parseAdminToken(credential: string): string {
-  const trimmed = credential.trim();
-  let token = trimmed;
-  if (trimmed.startsWith('{')) {
-    try {
-      token = String((JSON.parse(trimmed) as { apiKey?: unknown }).apiKey ?? '');
-    } catch {
-      throw new AdminCredentialError('Cloudflare admin credential is neither a token nor JSON with "apiKey"');
-    }
-  }
-  if (!/^[A-Za-z0-9_-]{32,256}$/.test(token)) {
-    throw new AdminCredentialError('Cloudflare admin credential is not a Cloudflare API token');
-  }
-  return token;
+  return parseSingleKeyCredential(credential, {
+    provider: 'Cloudflare',
+    noun: 'token',
+    pattern: /^[A-Za-z0-9_-]{32,256}$/,
+    expected: 'a Cloudflare API token',
+  });
 }

@@ -1,4 +1,5 @@
-import { AdminCredentialError, ManagedSecretConfigError } from '../domain/errors';
+import { ManagedSecretConfigError } from '../domain/errors';
+import { parseSingleKeyCredential } from './admin-credential';
 import { resolveEndpoint } from './endpoint';
 import { ProviderResponseError } from './errors';
 import { type HttpRequest, ProviderHttpClient } from './http-client';
@@ -238,17 +239,10 @@ class MailgunConnection implements ProviderConnection {
 }
 
 function parseAdminKey(credential: string): string {
-  const trimmed = credential.trim();
-  let key = trimmed;
-  if (trimmed.startsWith('{')) {
-    try {
-      key = String((JSON.parse(trimmed) as { apiKey?: unknown }).apiKey ?? '');
-    } catch {
-      throw new AdminCredentialError('Mailgun admin credential is neither a key nor JSON with "apiKey"');
-    }
-  }
-  if (!/^[A-Za-z0-9_-]{16,256}$/.test(key)) {
-    throw new AdminCredentialError('Mailgun admin credential is not a Mailgun API key');
-  }
-  return key;
+  return parseSingleKeyCredential(credential, {
+    provider: 'Mailgun',
+    noun: 'key',
+    pattern: /^[A-Za-z0-9_-]{16,256}$/,
+    expected: 'a Mailgun API key',
+  });
 }

@@ -1,4 +1,5 @@
-import { AdminCredentialError, ManagedSecretConfigError } from '../domain/errors';
+import { ManagedSecretConfigError } from '../domain/errors';
+import { parseSingleKeyCredential } from './admin-credential';
 import { resolveEndpoint } from './endpoint';
 import { ProviderResponseError } from './errors';
 import { ProviderHttpClient } from './http-client';
@@ -205,17 +206,10 @@ class OpenAIConnection implements ProviderConnection {
 }
 
 function parseAdminKey(credential: string): string {
-  const trimmed = credential.trim();
-  let key = trimmed;
-  if (trimmed.startsWith('{')) {
-    try {
-      key = String((JSON.parse(trimmed) as { apiKey?: unknown }).apiKey ?? '');
-    } catch {
-      throw new AdminCredentialError('OpenAI admin credential is neither a key nor JSON with "apiKey"');
-    }
-  }
-  if (!/^sk-admin-[\w-]+$/.test(key)) {
-    throw new AdminCredentialError('OpenAI admin credential is not an Admin API key (sk-admin-…)');
-  }
-  return key;
+  return parseSingleKeyCredential(credential, {
+    provider: 'OpenAI',
+    noun: 'key',
+    pattern: /^sk-admin-[\w-]+$/,
+    expected: 'an Admin API key (sk-admin-…)',
+  });
 }

@@ -1,4 +1,5 @@
-import { AdminCredentialError, ManagedSecretConfigError } from '../domain/errors';
+import { ManagedSecretConfigError } from '../domain/errors';
+import { parseSingleKeyCredential } from './admin-credential';
 import { resolveEndpoint } from './endpoint';
 import { ProviderResponseError } from './errors';
 import { ProviderHttpClient } from './http-client';
@@ -144,17 +145,10 @@ class SendGridConnection implements ProviderConnection {
 }
 
 function parseAdminKey(credential: string): string {
-  const trimmed = credential.trim();
-  let key = trimmed;
-  if (trimmed.startsWith('{')) {
-    try {
-      key = String((JSON.parse(trimmed) as { apiKey?: unknown }).apiKey ?? '');
-    } catch {
-      throw new AdminCredentialError('SendGrid admin credential is neither a key nor JSON with "apiKey"');
-    }
-  }
-  if (!/^SG\.[\w-]+\.[\w-]+$/.test(key)) {
-    throw new AdminCredentialError('SendGrid admin credential is not a SendGrid API key (SG.<id>.<secret>)');
-  }
-  return key;
+  return parseSingleKeyCredential(credential, {
+    provider: 'SendGrid',
+    noun: 'key',
+    pattern: /^SG\.[\w-]+\.[\w-]+$/,
+    expected: 'a SendGrid API key (SG.<id>.<secret>)',
+  });
 }

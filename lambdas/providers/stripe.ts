@@ -1,6 +1,7 @@
 import { constants, createDecipheriv, generateKeyPair, type KeyObject, privateDecrypt } from 'node:crypto';
 import { promisify } from 'node:util';
-import { AdminCredentialError, ManagedSecretConfigError } from '../domain/errors';
+import { ManagedSecretConfigError } from '../domain/errors';
+import { parseSingleKeyCredential } from './admin-credential';
 import { resolveEndpoint } from './endpoint';
 import { ProviderResponseError } from './errors';
 import { ProviderHttpClient } from './http-client';
@@ -296,19 +297,10 @@ export function decryptCompactJwe(jwe: string, privateKey: KeyObject, status: nu
 }
 
 function parseAppKey(credential: string): string {
-  const trimmed = credential.trim();
-  let key = trimmed;
-  if (trimmed.startsWith('{')) {
-    try {
-      key = String((JSON.parse(trimmed) as { apiKey?: unknown }).apiKey ?? '');
-    } catch {
-      throw new AdminCredentialError('Stripe admin credential is neither a key nor JSON with "apiKey"');
-    }
-  }
-  if (!/^(sk|rk)_(live|test)_\w+$/.test(key)) {
-    throw new AdminCredentialError(
-      "Stripe admin credential is not the Stripe App's secret key (sk_… or rk_…)",
-    );
-  }
-  return key;
+  return parseSingleKeyCredential(credential, {
+    provider: 'Stripe',
+    noun: 'key',
+    pattern: /^(sk|rk)_(live|test)_\w+$/,
+    expected: "the Stripe App's secret key (sk_… or rk_…)",
+  });
 }
