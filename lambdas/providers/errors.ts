@@ -50,8 +50,16 @@ export class ProviderUnavailableError extends ProviderRequestError {
   }
 }
 
-/** 2xx with a body that is not the documented shape (not JSON, or missing the key). */
-export class ProviderResponseError extends ProviderRequestError {}
+/**
+ * 2xx with a body that is not the documented shape (not JSON, or missing the key).
+ * Ambiguous: the provider said it did what was asked, so a create made a key
+ * that Rotor cannot read and must find by name and revoke.
+ */
+export class ProviderResponseError extends ProviderRequestError {
+  override get ambiguous(): boolean {
+    return true;
+  }
+}
 
 /** The request was refused as invalid (400/409/415/422): a bug or a bad setting, not worth retrying. */
 export class ProviderRejectedError extends ProviderRequestError {}

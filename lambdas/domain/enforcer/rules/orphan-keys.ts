@@ -46,19 +46,28 @@ export async function enforceOrphanKeys(ctx: SweepContext, secret: ManagedSecret
   const isOld = (listing: SecretDescription, key: OwnedKey) =>
     (orphanClock(listing, key)?.getTime() ?? Number.POSITIVE_INFINITY) <= cutoff;
 
-  const candidates = (await ctx.ownKeys(secret))
-    .forSecret(description.name)
-    .filter((key) => !referencedByName(description, key) && isOld(description, key));
+  const listed = (await ctx.ownKeys(secret)).forSecret(description.name);
+  // Two live keys under one name: a duplicate delivery of createSecret minted twice.
+  const duplicated = (key: OwnedKey) => listed.some((other) => other !== key && other.name === key.name);
+  const candidates = listed.filter(
+    (key) => (!referencedByName(description, key) || duplicated(key)) && isOld(description, key),
+  );
   if (candidates.length === 0) return;
 
   const fresh = await describeFresh(ctx, secret);
   const referencedIds = new Set<string>();
+  const storedNames = new Set<string>();
   for (const versionId of Object.keys(fresh.versionIdsToStages)) {
     const content = await readVersion(ctx, secret, versionId);
-    if (content.kind === 'key') referencedIds.add(content.key.keyId);
+    if (content.kind !== 'key') continue;
+    referencedIds.add(content.key.keyId);
+    storedNames.add(providerKeyName(description.name, versionId));
   }
   for (const key of candidates) {
-    if (referencedIds.has(key.keyId) || referencedByName(fresh, key) || !isOld(fresh, key)) continue;
+    if (referencedIds.has(key.keyId) || !isOld(fresh, key)) continue;
+    // Named for a labelled version: an orphan only if that version stores another key.
+    // An empty version is a rotation still minting; the stuck-rotation rule owns it.
+    if (referencedByName(fresh, key) && !storedNames.has(key.name)) continue;
     const outcome = await revokeKey(ctx, secret, key.keyId);
     ctx.report.orphansRevoked++;
     ctx.emit(description, policy.provider, DetailType.orphanKeyRevoked, {
