@@ -335,6 +335,20 @@ export class RotorOrchestrator extends Construct {
     return this.adminSecrets.get(secretName);
   }
 
+  /**
+   * Lets another Rotor function start rotations: RotateSecret's API reference
+   * asks the caller for lambda:InvokeFunction on the secret's rotation function
+   * as well (the enforcer and the leak function call RotateSecret).
+   */
+  grantStartRotation(fn: lambda.IFunction): void {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.rotationFunction.functionArn],
+      }),
+    );
+  }
+
   /** Called by ManagedKey: the rotation function (and every admin reader) may read an admin secret a key names. */
   useAdminSecret(admin: AdminSecret): void {
     if (this.adminReadGrants.has(admin.secretName)) return;
@@ -617,9 +631,10 @@ export class RotorOrchestrator extends Construct {
           conditions: mfa,
         }),
         // Assisted rotation: the function reads and stores keys; the operator only hands one over.
+        // RotateSecret also needs InvokeFunction on the secret's rotation function (API reference).
         new iam.PolicyStatement({
           actions: ['lambda:InvokeFunction'],
-          resources: [this.assistedFunction.functionArn],
+          resources: [this.assistedFunction.functionArn, this.rotationFunction.functionArn],
           conditions: mfa,
         }),
         // Storing an admin credential encrypts it under the CMK, through Secrets Manager only.

@@ -80,6 +80,7 @@ export class RotorStack extends Stack {
       endpointOverrides,
     });
     rotor.grantReadAdminSecrets(this.enforcer.function);
+    rotor.grantStartRotation(this.enforcer.function);
 
     const { enabled = true, ...leakOptions } = props.leakEndpoint ?? {};
     if (enabled) {
@@ -94,6 +95,7 @@ export class RotorStack extends Stack {
         grantAdminSecretsByPrefix: false,
       });
       rotor.grantReadAdminSecrets(this.leakEndpoint.function);
+      rotor.grantStartRotation(this.leakEndpoint.function);
     }
     this.addOutputs();
   }

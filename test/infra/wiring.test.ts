@@ -267,7 +267,7 @@ describe('the assisted function', () => {
     expect(kms.map((s) => s.Condition?.StringEquals?.['kms:ViaService'])).toEqual([expect.any(Object)]);
   });
 
-  it('may be invoked by the operator role with MFA, on that function alone', () => {
+  it('may be invoked by the operator role with MFA, as may the rotation function RotateSecret runs, and nothing else', () => {
     const [policy] = Object.values(template.findResources('AWS::IAM::ManagedPolicy'));
     const invokes = withAction(
       policy?.Properties.PolicyDocument.Statement as Statement[],
@@ -277,9 +277,24 @@ describe('the assisted function', () => {
       {
         Effect: 'Allow',
         Action: 'lambda:InvokeFunction',
-        Resource: { 'Fn::GetAtt': [expect.stringMatching(/AssistedFunction/), 'Arn'] },
+        Resource: [
+          { 'Fn::GetAtt': [expect.stringMatching(/AssistedFunction/), 'Arn'] },
+          { 'Fn::GetAtt': [expect.stringMatching(/RotationFunction/), 'Arn'] },
+        ],
         Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
       },
     ]);
   });
+});
+
+describe('callers of RotateSecret', () => {
+  it.each(['EnforcerRole', 'LeakEndpointRole'])(
+    '%s may invoke the rotation function, as RotateSecret requires',
+    (rolePrefix) => {
+      const invokes = withAction(roleStatements(template, rolePrefix), 'lambda:InvokeFunction');
+      expect(invokes.map((statement) => statement.Resource)).toContainEqual({
+        'Fn::GetAtt': [expect.stringMatching(/RotationFunction/), 'Arn'],
+      });
+    },
+  );
 });
