@@ -3,7 +3,7 @@ import { fingerprintOf } from '../domain/secret-value';
 import { parseSingleKeyCredential } from './admin-credential';
 import { resolveEndpoint } from './endpoint';
 import { ProviderResponseError } from './errors';
-import { ProviderHttpClient } from './http-client';
+import { ProviderHttpClient, verificationClient } from './http-client';
 import type {
   ConnectOptions,
   CreateKeyRequest,
@@ -69,14 +69,14 @@ export const algolia: ProviderAdapter = {
     // GET /1/keys/{key} with the key itself: any key may read its own permissions,
     // and Algolia answers 404 until a new key has reached the cluster.
     const applicationId = applicationIdOf(context);
-    const verifier = new ProviderHttpClient({
-      provider: PROVIDER,
-      baseUrl: baseUrlFor(context, applicationId),
-      defaultHeaders: algoliaHeaders(applicationId, credential.apiKey),
-      ...context.http,
-      // The rotation retries verification itself, spaced by the propagation delay.
-      retry: { ...context.http?.retry, maxAttempts: 2 },
-    });
+    const verifier = verificationClient(
+      {
+        provider: PROVIDER,
+        baseUrl: baseUrlFor(context, applicationId),
+        defaultHeaders: algoliaHeaders(applicationId, credential.apiKey),
+      },
+      context,
+    );
     await verifier.request({
       operation: 'verify key',
       method: 'GET',

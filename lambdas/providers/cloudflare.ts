@@ -3,7 +3,7 @@ import { ManagedSecretConfigError } from '../domain/errors';
 import { parseSingleKeyCredential } from './admin-credential';
 import { resolveEndpoint } from './endpoint';
 import { ProviderAuthError, ProviderResponseError } from './errors';
-import { ProviderHttpClient } from './http-client';
+import { ProviderHttpClient, verificationClient } from './http-client';
 import type {
   ConnectOptions,
   CreateKeyRequest,
@@ -64,14 +64,14 @@ export const cloudflare: ProviderAdapter = {
   async verify(credential, context) {
     // tokens/verify is the documented check of a token by itself; it answers
     // 200 with the token's status, which must be `active`.
-    const verifier = new ProviderHttpClient({
-      provider: PROVIDER,
-      baseUrl: baseUrlFor(context),
-      defaultHeaders: { authorization: `Bearer ${credential.apiKey}` },
-      ...context.http,
-      // The rotation retries verification itself, spaced by the propagation delay.
-      retry: { ...context.http?.retry, maxAttempts: 2 },
-    });
+    const verifier = verificationClient(
+      {
+        provider: PROVIDER,
+        baseUrl: baseUrlFor(context),
+        defaultHeaders: { authorization: `Bearer ${credential.apiKey}` },
+      },
+      context,
+    );
     const response = await verifier.request({
       operation: 'verify key',
       method: 'GET',

@@ -1,7 +1,7 @@
 import { AdminCredentialError, ManagedSecretConfigError } from '../domain/errors';
 import { resolveEndpoint } from './endpoint';
 import { ProviderResponseError } from './errors';
-import { ProviderHttpClient } from './http-client';
+import { ProviderHttpClient, verificationClient } from './http-client';
 import type {
   ConnectOptions,
   CreateKeyRequest,
@@ -80,20 +80,20 @@ export const datadog: ProviderAdapter = {
         'is application but the stored key has no datadogApiKey',
       );
     }
-    const verifier = new ProviderHttpClient({
-      provider: 'datadog',
-      baseUrl: hostFor(context),
-      // An application key authenticates only together with an API key: the pair stored beside it.
-      defaultHeaders: application
-        ? {
-            'dd-api-key': credential.datadogApiKey as string,
-            'dd-application-key': credential.applicationKey ?? credential.apiKey,
-          }
-        : { 'dd-api-key': credential.apiKey },
-      ...context.http,
-      // The rotation retries verification itself, spaced by the propagation delay.
-      retry: { ...context.http?.retry, maxAttempts: 2 },
-    });
+    const verifier = verificationClient(
+      {
+        provider: 'datadog',
+        baseUrl: hostFor(context),
+        // An application key authenticates only together with an API key: the pair stored beside it.
+        defaultHeaders: application
+          ? {
+              'dd-api-key': credential.datadogApiKey as string,
+              'dd-application-key': credential.applicationKey ?? credential.apiKey,
+            }
+          : { 'dd-api-key': credential.apiKey },
+      },
+      context,
+    );
     // /api/v1/validate checks an API key alone; /api/v2/validate_keys checks the pair.
     const response = await verifier.request({
       operation: 'verify key',

@@ -205,6 +205,25 @@ export class ProviderHttpClient {
   }
 }
 
+/** Attempts per verification call: the rotation itself retries verification, spaced by the propagation delay. */
+const VERIFY_ATTEMPTS = 2;
+
+/**
+ * The client an adapter's `verify` uses: it authenticates with the key under
+ * test, takes the test tuning from the provider context, and makes at most
+ * VERIFY_ATTEMPTS attempts per call.
+ */
+export function verificationClient(
+  options: HttpClientOptions,
+  context: { readonly http?: Pick<HttpClientOptions, 'sleep' | 'random' | 'retry'> },
+): ProviderHttpClient {
+  return new ProviderHttpClient({
+    ...options,
+    ...context.http,
+    retry: { ...options.retry, ...context.http?.retry, maxAttempts: VERIFY_ATTEMPTS },
+  });
+}
+
 /** Retry-After in seconds or as an HTTP date, in milliseconds. */
 export function parseRetryAfter(value: string | null, now: number = Date.now()): number | undefined {
   if (value === null || value.trim() === '') return undefined;

@@ -2,7 +2,7 @@ import { ManagedSecretConfigError } from '../domain/errors';
 import { parseSingleKeyCredential } from './admin-credential';
 import { resolveEndpoint } from './endpoint';
 import { ProviderResponseError } from './errors';
-import { type HttpRequest, ProviderHttpClient } from './http-client';
+import { type HttpRequest, ProviderHttpClient, verificationClient } from './http-client';
 import type {
   ConnectOptions,
   CreateKeyRequest,
@@ -57,14 +57,14 @@ export const mailgun: ProviderAdapter = {
   connect: (options) => new MailgunConnection(options),
   async verify(credential, context) {
     const settings = keySettings(context);
-    const verifier = new ProviderHttpClient({
-      provider: PROVIDER,
-      baseUrl: baseUrlFor(context),
-      defaultHeaders: { authorization: basic(credential.apiKey) },
-      ...context.http,
-      // The rotation retries verification itself, spaced by the propagation delay.
-      retry: { ...context.http?.retry, maxAttempts: 2 },
-    });
+    const verifier = verificationClient(
+      {
+        provider: PROVIDER,
+        baseUrl: baseUrlFor(context),
+        defaultHeaders: { authorization: basic(credential.apiKey) },
+      },
+      context,
+    );
     await verifier.request(verifyRequest(settings));
   },
 };

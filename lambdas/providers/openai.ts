@@ -2,7 +2,7 @@ import { ManagedSecretConfigError } from '../domain/errors';
 import { parseSingleKeyCredential } from './admin-credential';
 import { resolveEndpoint } from './endpoint';
 import { ProviderResponseError } from './errors';
-import { ProviderHttpClient } from './http-client';
+import { ProviderHttpClient, verificationClient } from './http-client';
 import type {
   ConnectOptions,
   CreateKeyRequest,
@@ -55,13 +55,14 @@ export const openai: ProviderAdapter = {
   connect: (options) => new OpenAIConnection(options),
   async verify(credential, context) {
     // GET /models is the cheapest read any project key may make.
-    const verifier = new ProviderHttpClient({
-      provider: 'openai',
-      baseUrl: baseUrlFor(context),
-      defaultHeaders: { authorization: `Bearer ${credential.apiKey}` },
-      ...context.http,
-      retry: { ...context.http?.retry, maxAttempts: 2 },
-    });
+    const verifier = verificationClient(
+      {
+        provider: 'openai',
+        baseUrl: baseUrlFor(context),
+        defaultHeaders: { authorization: `Bearer ${credential.apiKey}` },
+      },
+      context,
+    );
     await verifier.request({ operation: 'verify key', method: 'GET', path: '/models', idempotent: true });
   },
 };

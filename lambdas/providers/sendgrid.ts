@@ -2,7 +2,7 @@ import { ManagedSecretConfigError } from '../domain/errors';
 import { parseSingleKeyCredential } from './admin-credential';
 import { resolveEndpoint } from './endpoint';
 import { ProviderResponseError } from './errors';
-import { ProviderHttpClient } from './http-client';
+import { ProviderHttpClient, verificationClient } from './http-client';
 import type {
   ConnectOptions,
   MintedKey,
@@ -38,14 +38,14 @@ export const sendgrid: ProviderAdapter = {
   connect: (options) => new SendGridConnection(options),
   async verify(credential, context) {
     // GET /v3/scopes is the cheapest call any key may make: it lists the key's own scopes.
-    const verifier = new ProviderHttpClient({
-      provider: 'sendgrid',
-      baseUrl: baseUrlFor(context),
-      defaultHeaders: { authorization: `Bearer ${credential.apiKey}` },
-      ...context.http,
-      // The rotation retries verification itself, spaced by the propagation delay.
-      retry: { ...context.http?.retry, maxAttempts: 2 },
-    });
+    const verifier = verificationClient(
+      {
+        provider: 'sendgrid',
+        baseUrl: baseUrlFor(context),
+        defaultHeaders: { authorization: `Bearer ${credential.apiKey}` },
+      },
+      context,
+    );
     await verifier.request({ operation: 'verify key', method: 'GET', path: '/v3/scopes', idempotent: true });
   },
 };

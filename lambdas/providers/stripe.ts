@@ -4,7 +4,7 @@ import { ManagedSecretConfigError } from '../domain/errors';
 import { parseSingleKeyCredential } from './admin-credential';
 import { resolveEndpoint } from './endpoint';
 import { ProviderResponseError } from './errors';
-import { ProviderHttpClient } from './http-client';
+import { ProviderHttpClient, verificationClient } from './http-client';
 import type {
   ConnectOptions,
   CreateKeyRequest,
@@ -70,13 +70,15 @@ export const stripe: ProviderAdapter = {
   async verify(credential, context) {
     // GET /v1/balance is a cheap read. A restricted key without balance_read gets 403, which still
     // proves Stripe accepted the key; an unknown or expired key gets 401.
-    const verifier = new ProviderHttpClient({
-      provider: 'stripe',
-      baseUrl: baseUrlFor(context),
-      defaultHeaders: { authorization: `Bearer ${credential.apiKey}` },
-      ...context.http,
-      retry: { ...STRIPE_RETRY, ...context.http?.retry, maxAttempts: 2 },
-    });
+    const verifier = verificationClient(
+      {
+        provider: 'stripe',
+        baseUrl: baseUrlFor(context),
+        defaultHeaders: { authorization: `Bearer ${credential.apiKey}` },
+        retry: { ...STRIPE_RETRY },
+      },
+      context,
+    );
     await verifier.request({
       operation: 'verify key',
       method: 'GET',

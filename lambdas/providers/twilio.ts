@@ -1,7 +1,7 @@
 import { AdminCredentialError, ManagedSecretConfigError } from '../domain/errors';
 import { resolveEndpoint } from './endpoint';
 import { ProviderRejectedError, ProviderResponseError } from './errors';
-import { ProviderHttpClient } from './http-client';
+import { ProviderHttpClient, verificationClient } from './http-client';
 import type {
   ConnectOptions,
   CreateKeyRequest,
@@ -80,14 +80,15 @@ export const twilio: ProviderAdapter = {
     // A Standard key may not read /Accounts or /v1/Keys (Twilio answers 20003), so the cheap read
     // is one page of one Usage Record: any Standard key may read it, and Restricted keys may with
     // the Usage Records read permission.
-    const verifier = new ProviderHttpClient({
-      provider: 'twilio',
-      baseUrl: hostFor(API_HOSTS, context),
-      defaultHeaders: { authorization: basic(credential.keyId, credential.apiKey) },
-      ...context.http,
-      // The rotation retries verification itself, spaced by the propagation delay.
-      retry: { baseDelayMs: BASE_DELAY_MS, ...context.http?.retry, maxAttempts: 2 },
-    });
+    const verifier = verificationClient(
+      {
+        provider: 'twilio',
+        baseUrl: hostFor(API_HOSTS, context),
+        defaultHeaders: { authorization: basic(credential.keyId, credential.apiKey) },
+        retry: { baseDelayMs: BASE_DELAY_MS },
+      },
+      context,
+    );
     await verifier.request({
       operation: 'verify key',
       method: 'GET',
