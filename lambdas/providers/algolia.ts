@@ -184,14 +184,10 @@ class AlgoliaConnection implements ProviderConnection {
         ? credential.apiKey
         : (await this.listKeys()).find((key) => fingerprintOf(key.value) === keyId)?.value;
     if (value === undefined) return 'already-gone';
-    const response = await this.http.request({
-      operation: 'revoke key',
+    return this.http.revoke({
       method: 'DELETE',
       path: `/1/keys/${encodeURIComponent(value)}`,
-      idempotent: true,
-      acceptStatuses: [404],
     });
-    return response.status === 404 ? 'already-gone' : 'revoked';
   }
 
   async listOwnKeys(namePrefix: string): Promise<readonly OwnedKey[]> {

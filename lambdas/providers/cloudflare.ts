@@ -208,16 +208,12 @@ class CloudflareConnection implements ProviderConnection {
   }
 
   async revoke(keyId: string): Promise<RevokeOutcome> {
-    const response = await this.http.request({
-      operation: 'revoke key',
+    return this.http.revoke({
       method: 'DELETE',
       path: `${this.path}/${encodeURIComponent(keyId)}`,
       // The published schema requires a JSON body on delete; an empty object is all it holds.
       body: {},
-      idempotent: true,
-      acceptStatuses: [404],
     });
-    return response.status === 404 ? 'already-gone' : 'revoked';
   }
 
   async listOwnKeys(namePrefix: string): Promise<readonly OwnedKey[]> {

@@ -8,6 +8,7 @@ import {
   ProviderResponseError,
   ProviderUnavailableError,
 } from './errors';
+import type { RevokeOutcome } from './provider';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -130,6 +131,24 @@ export class ProviderHttpClient {
       }
       throw this.errorFor(request, response);
     }
+  }
+
+  /**
+   * Revokes a key: an idempotent request (revoking twice is harmless, so 5xx
+   * are retried) whose 404 means the key is already gone.
+   */
+  async revoke(
+    request: Omit<HttpRequest, 'operation' | 'idempotent' | 'acceptStatuses'> & {
+      readonly operation?: string;
+    },
+  ): Promise<RevokeOutcome> {
+    const response = await this.request({
+      operation: 'revoke key',
+      ...request,
+      idempotent: true,
+      acceptStatuses: [404],
+    });
+    return response.status === 404 ? 'already-gone' : 'revoked';
   }
 
   /** Full jitter: a random wait up to the exponential ceiling, so many rotations do not retry in step. */

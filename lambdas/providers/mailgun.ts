@@ -203,14 +203,10 @@ class MailgunConnection implements ProviderConnection {
   }
 
   async revoke(keyId: string): Promise<RevokeOutcome> {
-    const response = await this.http.request({
-      operation: 'revoke key',
+    return this.http.revoke({
       method: 'DELETE',
       path: `/v1/keys/${encodeURIComponent(keyId)}`,
-      idempotent: true,
-      acceptStatuses: [404],
     });
-    return response.status === 404 ? 'already-gone' : 'revoked';
   }
 
   async listOwnKeys(namePrefix: string): Promise<readonly OwnedKey[]> {

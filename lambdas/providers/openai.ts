@@ -158,14 +158,11 @@ class OpenAIConnection implements ProviderConnection {
   }
 
   async revoke(keyId: string): Promise<'revoked' | 'already-gone'> {
-    const response = await this.http.request({
+    return this.http.revoke({
       operation: 'delete service account',
       method: 'DELETE',
       path: `${this.projectPath}/service_accounts/${encodeURIComponent(keyId)}`,
-      idempotent: true,
-      acceptStatuses: [404],
     });
-    return response.status === 404 ? 'already-gone' : 'revoked';
   }
 
   async listOwnKeys(namePrefix: string): Promise<readonly OwnedKey[]> {

@@ -112,14 +112,10 @@ class SendGridConnection implements ProviderConnection {
   }
 
   async revoke(keyId: string): Promise<'revoked' | 'already-gone'> {
-    const response = await this.http.request({
-      operation: 'revoke key',
+    return this.http.revoke({
       method: 'DELETE',
       path: `/v3/api_keys/${encodeURIComponent(keyId)}`,
-      idempotent: true,
-      acceptStatuses: [404],
     });
-    return response.status === 404 ? 'already-gone' : 'revoked';
   }
 
   async listOwnKeys(namePrefix: string): Promise<readonly OwnedKey[]> {

@@ -200,15 +200,12 @@ class StripeConnection implements ProviderConnection {
     if (current.status === 404 || (current.body as ApiKeyObject | undefined)?.status === 'expired') {
       return 'already-gone';
     }
-    const response = await this.http.request({
+    return this.http.revoke({
       operation: 'expire key',
       method: 'POST',
       path: `${path}/expire`,
       headers: { 'idempotency-key': `expire-${keyId}` },
-      idempotent: true,
-      acceptStatuses: [404],
     });
-    return response.status === 404 ? 'already-gone' : 'revoked';
   }
 
   async listOwnKeys(namePrefix: string): Promise<readonly OwnedKey[]> {

@@ -198,14 +198,10 @@ class TwilioConnection implements ProviderConnection {
       // Not a Twilio key SID: refuse rather than send an arbitrary string into a path.
       throw new ProviderRejectedError('twilio', 'revoke key', undefined, 'key id is not an SK… SID');
     }
-    const response = await this.http.request({
-      operation: 'revoke key',
+    return this.http.revoke({
       method: 'DELETE',
       path: `/v1/Keys/${keyId}`,
-      idempotent: true,
-      acceptStatuses: [404],
     });
-    return response.status === 404 ? 'already-gone' : 'revoked';
   }
 
   async listOwnKeys(namePrefix: string): Promise<readonly OwnedKey[]> {
