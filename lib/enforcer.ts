@@ -1,13 +1,12 @@
-import * as path from 'node:path';
-import { ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
@@ -21,8 +20,7 @@ import { EnforcerEnv } from '../lambdas/domain/enforcer/settings';
 import { AGE_BUCKETS } from '../lambdas/domain/enforcer/timing';
 import { Tags } from '../lambdas/domain/managed-secret';
 import { EnforcerMetric } from '../lambdas/handlers/enforcer-handler';
-import { endpointVariable } from '../lambdas/providers/endpoint';
-import { ROTOR_BUNDLING, ROTOR_RUNTIME } from './function-defaults';
+import { createRotorFunction } from './function-defaults';
 
 export interface ExpirationEnforcerProps {
   /** Rotor's audit bus: the enforcer publishes `Key Revoked`, `Policy Violation`, … to it. */
@@ -115,56 +113,41 @@ export class ExpirationEnforcer extends Construct {
     super(scope, id);
     const interval = props.schedule ?? Duration.hours(1);
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    // A role of its own: write to its own log group only, not AWSLambdaBasicExecutionRole.
-    const role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Rotor expiration-policy enforcer',
-    });
-    logGroup.grantWrite(role);
-
-    const environment: Record<string, string> = {
-      EVENT_BUS_NAME: props.eventBus.eventBusName,
-      POWERTOOLS_SERVICE_NAME: 'rotor-enforcer',
-      POWERTOOLS_METRICS_NAMESPACE: NAMESPACE,
-      [EnforcerEnv.sweepInterval]: formatDuration(interval.toMilliseconds()),
-      [EnforcerEnv.stuckAfter]: formatDuration(
-        (props.stuckRotationAfter ?? Duration.hours(2)).toMilliseconds(),
-      ),
-      [EnforcerEnv.orphanDelay]: formatDuration((props.orphanDelay ?? Duration.hours(24)).toMilliseconds()),
-      [EnforcerEnv.writesPerSecond]: String(props.writesPerSecond ?? 45),
-      [EnforcerEnv.providerConcurrency]: String(props.providerConcurrency ?? 4),
-    };
-    for (const [provider, url] of Object.entries(props.endpointOverrides ?? {})) {
-      environment[endpointVariable(provider)] = url;
-    }
-
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
+    const { fn, role } = createRotorFunction(this, {
+      ids: { function: 'Function', role: 'Role', logs: 'Logs' },
+      handlerFile: 'enforcer.ts',
       description: 'Rotor: expiration-policy enforcer (revoke, expire, flag, clean up)',
-      entry: path.join(__dirname, '..', 'lambdas', 'handlers', 'enforcer.ts'),
-      handler: 'handler',
-      runtime: ROTOR_RUNTIME,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 512,
-      timeout: props.timeout ?? Duration.minutes(10),
-      tracing: lambda.Tracing.ACTIVE,
-      logGroup,
-      role,
-      environment,
-      // A failed continuation (an asynchronous self-invoke) lands in the same queue as a failed schedule.
-      retryAttempts: 2,
-      onFailure: new destinations.SqsDestination(this.deadLetterQueue),
-      bundling: ROTOR_BUNDLING,
+      roleDescription: 'Rotor expiration-policy enforcer',
+      serviceName: 'rotor-enforcer',
+      environment: {
+        EVENT_BUS_NAME: props.eventBus.eventBusName,
+        [EnforcerEnv.sweepInterval]: formatDuration(interval.toMilliseconds()),
+        [EnforcerEnv.stuckAfter]: formatDuration(
+          (props.stuckRotationAfter ?? Duration.hours(2)).toMilliseconds(),
+        ),
+        [EnforcerEnv.orphanDelay]: formatDuration((props.orphanDelay ?? Duration.hours(24)).toMilliseconds()),
+        [EnforcerEnv.writesPerSecond]: String(props.writesPerSecond ?? 45),
+        [EnforcerEnv.providerConcurrency]: String(props.providerConcurrency ?? 4),
+      },
+      endpointOverrides: props.endpointOverrides,
+      logRetention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      wildcardReason:
+        'secretsmanager:ListSecrets and the X-Ray PutTraceSegments/PutTelemetryRecords actions support no resource-level permissions.',
+      tuning: {
+        memorySize: 512,
+        timeout: props.timeout ?? Duration.minutes(10),
+        // A failed continuation (an asynchronous self-invoke) lands in the same queue as a failed schedule.
+        retryAttempts: 2,
+        onFailure: new destinations.SqsDestination(this.deadLetterQueue),
+      },
     });
+    this.function = fn;
     this.grantAccess(role, props);
 
     const scheduleRole = new iam.Role(this, 'ScheduleRole', {
@@ -376,11 +359,6 @@ export class ExpirationEnforcer extends Construct {
     const stack = Stack.of(this);
     const role = this.function.role as iam.Role;
     const shown = (value: string, pseudo: string) => (Token.isUnresolved(value) ? pseudo : value);
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'secretsmanager:ListSecrets and the X-Ray PutTraceSegments/PutTelemetryRecords actions support no resource-level permissions.',
-    });
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:${shown(stack.region, '<AWS::Region>')}:${shown(stack.account, '<AWS::AccountId>')}:secret:*]`,
       reason:

@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -6,12 +5,12 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { ROTOR_BUNDLING, ROTOR_RUNTIME } from './function-defaults';
+import { createRotorFunction } from './function-defaults';
 
 /** Properties of {@link LeakEndpoint}. */
 export interface LeakEndpointProps {
@@ -96,45 +95,29 @@ export class LeakEndpoint extends Construct {
       retention: DELIVERY_RETENTION,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const functionLog = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-
-    // An explicit role: the managed AWSLambdaBasicExecutionRole would let it write to any log group.
-    const role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Rotor leak webhook',
-    });
-    functionLog.grantWrite(role);
-
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: path.join(__dirname, '..', 'lambdas', 'handlers', 'leak.ts'),
-      handler: 'handler',
-      runtime: ROTOR_RUNTIME,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
-      timeout: Duration.seconds(30),
-      // A burst of forged requests must not exhaust the account's concurrency.
-      reservedConcurrentExecutions: 10,
-      role,
-      logGroup: functionLog,
+    const { fn, role } = createRotorFunction(this, {
+      ids: { function: 'Function', role: 'Role', logs: 'Logs' },
+      handlerFile: 'leak.ts',
+      description: 'Rotor: leak-report webhook (rotates and revokes a leaked key)',
+      roleDescription: 'Rotor leak webhook',
+      serviceName: 'rotor-leak',
       environment: {
         EVENT_BUS_NAME: props.eventBus.eventBusName,
         AUDIT_LOG_GROUP: auditLogGroupName,
         DELIVERY_LOG_GROUP: this.deliveryLog.logGroupName,
         WEBHOOK_SECRET_ID: this.webhookSecret.secretArn,
         LEAK_SEARCH_WINDOW: `PT${(props.searchWindow ?? Duration.days(120)).toSeconds()}S`,
-        POWERTOOLS_SERVICE_NAME: 'rotor-leak',
-        ...Object.fromEntries(
-          Object.entries(props.providerEndpoints ?? {}).map(([provider, url]) => [
-            `ROTOR_ENDPOINT_${provider.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`,
-            url,
-          ]),
-        ),
       },
-      bundling: ROTOR_BUNDLING,
+      endpointOverrides: props.providerEndpoints,
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      logRemovalPolicy: RemovalPolicy.RETAIN,
+      tuning: {
+        timeout: Duration.seconds(30),
+        // A burst of forged requests must not exhaust the account's concurrency.
+        reservedConcurrentExecutions: 10,
+      },
     });
+    this.function = fn;
 
     this.url = this.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
 

@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { ArnFormat, Duration, Lazy, RemovalPolicy, SecretValue, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -7,7 +6,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -17,8 +16,7 @@ import { type RotorResourceNames, rotorResourceNames } from '../lambdas/config/s
 import { AssistedTags } from '../lambdas/domain/assisted-mode';
 import { DetailType, EVENT_SOURCE } from '../lambdas/domain/audit-events';
 import { Tags } from '../lambdas/domain/managed-secret';
-import { endpointVariable } from '../lambdas/providers/endpoint';
-import { ROTOR_BUNDLING, ROTOR_RUNTIME } from './function-defaults';
+import { createRotorFunction } from './function-defaults';
 import { LogGroupTarget } from './log-group-target';
 import { ManagedKey, type ManagedKeyOptions } from './managed-key';
 import { denyWithoutTls } from './policies';
@@ -453,45 +451,17 @@ export class RotorOrchestrator extends Construct {
     policy: iam.Policy;
   } {
     const stack = Stack.of(this);
-    const logGroup = new logs.LogGroup(this, 'RotationLogs', {
-      retention: props.functionLogRetention ?? logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    // A role of our own, so the function gets write access to its log group
-    // only, instead of the AWS managed AWSLambdaBasicExecutionRole.
-    const role = new iam.Role(this, 'RotationRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Rotor rotation function',
-    });
-    logGroup.grantWrite(role);
-
-    const environment: Record<string, string> = {
-      POWERTOOLS_SERVICE_NAME: 'rotor-rotation',
-      POWERTOOLS_METRICS_NAMESPACE: 'Rotor',
-    };
-    for (const [provider, url] of Object.entries(props.endpointOverrides ?? {})) {
-      environment[endpointVariable(provider)] = url;
-    }
-
-    const fn = new nodejs.NodejsFunction(this, 'RotationFunction', {
+    const { fn, role } = createRotorFunction(this, {
+      ids: { function: 'RotationFunction', role: 'RotationRole', logs: 'RotationLogs' },
+      handlerFile: 'rotation.ts',
       description: 'Rotor: Secrets Manager rotation function for third-party API keys',
-      entry: path.join(__dirname, '..', 'lambdas', 'handlers', 'rotation.ts'),
-      handler: 'handler',
-      runtime: ROTOR_RUNTIME,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
+      roleDescription: 'Rotor rotation function',
+      serviceName: 'rotor-rotation',
+      environment: { EVENT_BUS_NAME: this.bus.eventBusName },
+      endpointOverrides: props.endpointOverrides,
+      logRetention: props.functionLogRetention ?? logs.RetentionDays.THREE_MONTHS,
       // Each step may wait out a provider's propagation delay (SendGrid: 5 x 2 s) and 429 back-off.
-      timeout: Duration.minutes(2),
-      tracing: lambda.Tracing.ACTIVE,
-      logGroup,
-      role,
-      environment: { ...environment, EVENT_BUS_NAME: this.bus.eventBusName },
-      bundling: ROTOR_BUNDLING,
-    });
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions (active tracing).',
+      tuning: { timeout: Duration.minutes(2) },
     });
 
     const permission = new lambda.CfnPermission(this, 'SecretsManagerInvoke', {
@@ -548,47 +518,23 @@ export class RotorOrchestrator extends Construct {
     fn: nodejs.NodejsFunction;
     policy: iam.Policy;
   } {
-    const logGroup = new logs.LogGroup(this, 'AssistedLogs', {
-      retention: props.functionLogRetention ?? logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    const role = new iam.Role(this, 'AssistedRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Rotor assisted rotation: stores operator-supplied keys',
-    });
-    logGroup.grantWrite(role);
-
-    const environment: Record<string, string> = {
-      EVENT_BUS_NAME: this.bus.eventBusName,
-      POWERTOOLS_SERVICE_NAME: 'rotor-assisted',
-      POWERTOOLS_METRICS_NAMESPACE: 'Rotor',
-    };
-    // A supplied key is verified at the provider, through the same endpoints as rotations.
-    for (const [provider, url] of Object.entries(props.endpointOverrides ?? {})) {
-      environment[endpointVariable(provider)] = url;
-    }
-    const fn = new nodejs.NodejsFunction(this, 'AssistedFunction', {
-      // Named: the CLI finds it by the stack's name (ROTOR_ASSISTED_FUNCTION overrides).
-      functionName: this.names.assistedFunction,
+    const { fn, role } = createRotorFunction(this, {
+      ids: { function: 'AssistedFunction', role: 'AssistedRole', logs: 'AssistedLogs' },
+      handlerFile: 'assisted.ts',
       description:
         'Rotor: assisted rotation, supply a key and confirm a revocation (invoked by the rotor CLI)',
-      entry: path.join(__dirname, '..', 'lambdas', 'handlers', 'assisted.ts'),
-      handler: 'handler',
-      runtime: ROTOR_RUNTIME,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
-      // Verification waits out the provider's propagation delay (Datadog: 10 x 3 s).
-      timeout: Duration.minutes(2),
-      tracing: lambda.Tracing.ACTIVE,
-      logGroup,
-      role,
-      environment,
-      bundling: ROTOR_BUNDLING,
-    });
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions (active tracing).',
+      roleDescription: 'Rotor assisted rotation: stores operator-supplied keys',
+      serviceName: 'rotor-assisted',
+      environment: { EVENT_BUS_NAME: this.bus.eventBusName },
+      // A supplied key is verified at the provider, through the same endpoints as rotations.
+      endpointOverrides: props.endpointOverrides,
+      logRetention: props.functionLogRetention ?? logs.RetentionDays.THREE_MONTHS,
+      tuning: {
+        // Named: the CLI finds it by the stack's name (ROTOR_ASSISTED_FUNCTION overrides).
+        functionName: this.names.assistedFunction,
+        // Verification waits out the provider's propagation delay (Datadog: 10 x 3 s).
+        timeout: Duration.minutes(2),
+      },
     });
 
     // A policy of its own, as for the rotation function: the statements name the rotation function's ARN.
