@@ -1,13 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import {
-  CreateSecretCommand,
-  DeleteSecretCommand,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll } from 'vitest';
-import { SecretsManagerStore } from '../../lambdas/adapters/secrets-manager-store';
 import { LocalAws } from '../../local/emulator/local-aws';
-import { describeSecretStoreContract } from '../store/secret-store-contract';
+import { describeSecretStoreContract, secretsManagerUnderTest } from '../store/secret-store-contract';
 
 /**
  * The local emulator is an honest stand-in only if the Secrets Manager
@@ -22,31 +16,12 @@ afterAll(async () => {
   await aws.close();
 });
 
-describeSecretStoreContract('Secrets Manager adapter against the local emulator', async () => {
-  const client = new SecretsManagerClient({
-    endpoint: aws.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  const created: string[] = [];
-  return {
-    store: new SecretsManagerStore(client),
-    createSecret: async (name, secretString, tags = {}) => {
-      const output = await client.send(
-        new CreateSecretCommand({
-          Name: `${name}-${randomUUID().slice(0, 4)}`,
-          SecretString: secretString,
-          Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-        }),
-      );
-      created.push(output.ARN as string);
-      return output.ARN as string;
-    },
-    cleanup: async () => {
-      for (const arn of created) {
-        await client.send(new DeleteSecretCommand({ SecretId: arn, ForceDeleteWithoutRecovery: true }));
-      }
-      client.destroy();
-    },
-  };
-});
+describeSecretStoreContract('Secrets Manager adapter against the local emulator', async () =>
+  secretsManagerUnderTest(
+    new SecretsManagerClient({
+      endpoint: aws.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+  ),
+);

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SecretsManagerStore } from '../../lambdas/adapters/secrets-manager-store';
 import type { SecretStore } from '../../lambdas/domain/ports';
 import {
   InvalidStageMoveError,
@@ -155,4 +161,33 @@ export function describeSecretStoreContract(name: string, start: () => Promise<S
       expect(found.map((secret) => secret.arn)).toEqual([description.arn]);
     });
   });
+}
+
+/**
+ * The Secrets Manager adapter over a real client (the service, or an emulator
+ * at its endpoint): secrets are created with CreateSecret and force-deleted
+ * afterwards.
+ */
+export function secretsManagerUnderTest(client: SecretsManagerClient): StoreUnderTest {
+  const created: string[] = [];
+  return {
+    store: new SecretsManagerStore(client),
+    createSecret: async (name, secretString, tags = {}) => {
+      const output = await client.send(
+        new CreateSecretCommand({
+          Name: `${name}-${randomUUID().slice(0, 4)}`,
+          SecretString: secretString,
+          Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+        }),
+      );
+      created.push(output.ARN as string);
+      return output.ARN as string;
+    },
+    cleanup: async () => {
+      for (const arn of created) {
+        await client.send(new DeleteSecretCommand({ SecretId: arn, ForceDeleteWithoutRecovery: true }));
+      }
+      client.destroy();
+    },
+  };
 }

@@ -1,7 +1,8 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import { InMemorySecretStore } from '../../lambdas/adapters/in-memory-secret-store';
 import { RotationInProgressError, SecretNotFoundError } from '../../lambdas/domain/store-errors';
-import { describeSecretStoreContract } from './secret-store-contract';
+import { describeSecretStoreContract, secretsManagerUnderTest } from './secret-store-contract';
 
 describeSecretStoreContract('in-memory', async () => {
   const store = new InMemorySecretStore();
@@ -11,6 +12,19 @@ describeSecretStoreContract('in-memory', async () => {
     cleanup: async () => undefined,
   };
 });
+
+/*
+ * The same contract against Secrets Manager itself, registered only when an
+ * endpoint is configured: AWS_ENDPOINT_URL (an emulator, e.g. `npm run dev`)
+ * or ROTOR_CONTRACT_REAL_AWS=1 with credentials for the real service. CI has
+ * neither; there the emulator run in test/local/emulator-contract.test.ts
+ * checks the Secrets Manager adapter against the same contract.
+ */
+if (process.env.AWS_ENDPOINT_URL || process.env.ROTOR_CONTRACT_REAL_AWS === '1') {
+  describeSecretStoreContract('Secrets Manager', async () =>
+    secretsManagerUnderTest(new SecretsManagerClient({})),
+  );
+}
 
 /** RotateSecret's behaviour needs a rotation function, which the shared contract cannot assume. */
 describe('InMemorySecretStore rotation', () => {
