@@ -2,30 +2,26 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { CloudWatchDeliveryLedger } from '../adapters/cloudwatch-delivery-ledger';
 import { CloudWatchFingerprintIndex } from '../adapters/cloudwatch-fingerprint-index';
-import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
-import { SecretsManagerStore } from '../adapters/secrets-manager-store';
-import { endpointOverrides, requireEnv } from '../config/environment';
+import { awsRotationDeps } from '../config/aws-deps';
+import { requireEnv } from '../config/environment';
 import { Durations, parseDuration } from '../domain/duration';
 import { cachedSigningSecret, handleLeakWebhook, type WebhookRequest } from '../domain/leak-webhook';
 import { systemClock } from '../domain/ports';
-import { providers } from '../providers';
 
 // Clients once per container; the body is key material, so nothing here logs the event.
 const logger = new Logger({ serviceName: 'rotor-leak' });
-const store = new SecretsManagerStore(new SecretsManagerClient({}));
+const { store, events, providers } = awsRotationDeps(logger);
 const logs = new CloudWatchLogsClient({});
 const searchWindow = parseDuration(process.env.LEAK_SEARCH_WINDOW ?? '') ?? 120 * Durations.DAY;
 
 const deps = {
   store,
-  events: new EventBridgePublisher(new EventBridgeClient({}), requireEnv(process.env, 'EVENT_BUS_NAME')),
-  providers: { registry: providers, endpointOverride: endpointOverrides(process.env) },
+  events,
+  providers,
   fingerprints: new CloudWatchFingerprintIndex(
     logs,
     requireEnv(process.env, 'AUDIT_LOG_GROUP'),
